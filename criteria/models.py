@@ -1,0 +1,336 @@
+"""Rule sets, reporting periods, indicator values and the attainment computed from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import AdminUnit, Level
+
+
+class Tier(models.TextChoices):
+    NTM = "ntm", _("Nông thôn mới")
+    NANG_CAO = "nang_cao", _("Nông thôn mới nâng cao")
+    KIEU_MAU = "kieu_mau", _("Nông thôn mới kiểu mẫu")
+    COMPLETED = "completed", _("Hoàn thành nhiệm vụ xây dựng NTM")
+    SMART = "smart", _("Thông minh")
+
+
+class ValueKind(models.TextChoices):
+    BOOL = "bool", _("Có/Không")
+    PERCENT = "percent", _("Tỷ lệ (%)")
+    COUNT = "count", _("Số lượng")
+    AMOUNT = "amount", _("Số tiền (triệu đồng)")
+
+
+class PublishedRuleSetError(ValidationError):
+    pass
+
+
+class RuleSetQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=RuleSet.Status.PUBLISHED)
+
+
+class RuleSet(models.Model):
+    """An official set of criteria. Published sets never change: a change is a new version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Bản nháp")
+        PUBLISHED = "published", _("Đã ban hành")
+
+    code = models.SlugField(_("mã"), max_length=80)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    name = models.CharField(_("tên"), max_length=300)
+    name_en = models.CharField(max_length=300, blank=True)
+    short_name = models.CharField(_("tên ngắn"), max_length=100, blank=True)
+    level = models.PositiveSmallIntegerField(_("cấp"), choices=Level.choices)
+    tier = models.CharField(_("hạng"), max_length=20, choices=Tier.choices)
+    programme_period = models.CharField(_("giai đoạn"), max_length=20)
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=500)
+    issuer = models.CharField(_("cơ quan ban hành"), max_length=200, blank=True)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    prerequisite_code = models.SlugField(
+        _("bậc phải đạt trước"), max_length=80, blank=True, help_text=_("Mã bộ tiêu chí phải đạt trước (bậc thang)")
+    )
+    # Which units the set applies to: {"kinds": [...], "provinces": [...], "districts": [...],
+    # "exclude_districts": [...]}; empty means every unit of the level.
+    applies_to = models.JSONField(default=dict, blank=True)
+    region_substitutions = models.JSONField(default=list, blank=True)
+    counts_official = models.JSONField(default=dict, blank=True)
+    variant_note = models.TextField(blank=True)
+    verified = models.BooleanField(_("đã xác minh"), default=False)
+    note = models.TextField(blank=True)
+    sources = models.JSONField(default=dict, blank=True)
+    source_file = models.CharField(max_length=200, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)
+
+    objects = RuleSetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bộ tiêu chí")
+        verbose_name_plural = _("bộ tiêu chí")
+        ordering = ["level", "code", "version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="ruleset_code_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            stored = RuleSet.objects.filter(pk=self.pk).values("status").first()
+            if stored and stored["status"] == self.Status.PUBLISHED:
+                raise PublishedRuleSetError(
+                    _("Bộ tiêu chí đã ban hành không được sửa; hãy tạo phiên bản mới."), code="published"
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise PublishedRuleSetError(_("Bộ tiêu chí đã ban hành không được xóa."), code="published")
+        return super().delete(*args, **kwargs)
+
+
+class _ImmutableWhenPublished(models.Model):
+    class Meta:
+        abstract = True
+
+    def _guard(self):
+        if self.rule_set_id and RuleSet.objects.filter(pk=self.rule_set_id, status=RuleSet.Status.PUBLISHED).exists():
+            raise PublishedRuleSetError(
+                _("Bộ tiêu chí đã ban hành không được sửa; hãy tạo phiên bản mới."), code="published"
+            )
+
+    def save(self, *args, **kwargs):
+        self._guard()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._guard()
+        return super().delete(*args, **kwargs)
+
+
+class Criterion(_ImmutableWhenPublished):
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="criteria")
+    code = models.CharField(_("mã"), max_length=20)
+    name = models.CharField(_("tên"), max_length=300)
+    name_en = models.CharField(max_length=300, blank=True)
+    name_verified = models.BooleanField(default=False)
+    source = models.CharField(max_length=300, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("tiêu chí")
+        ordering = ["rule_set", "position"]
+        constraints = [models.UniqueConstraint(fields=["rule_set", "code"], name="criterion_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class Indicator(_ImmutableWhenPublished):
+    """One indicator (chỉ tiêu) of a criterion, or a condition of the set when it has no criterion."""
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="indicators")
+    criterion = models.ForeignKey(Criterion, null=True, blank=True, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(_("mã"), max_length=20)
+    text = models.TextField(_("nội dung"))
+    text_en = models.TextField(blank=True)
+    kind = models.CharField(_("kiểu giá trị"), max_length=10, choices=ValueKind.choices)
+    unit_label = models.CharField(max_length=40, blank=True)
+    target = models.JSONField(_("chỉ tiêu đạt"), help_text=_("Đặc tả mục tiêu: toán tử, giá trị và các ngoại lệ"))
+    target_text = models.CharField(_("mức đạt"), max_length=300, blank=True)
+    derived = models.JSONField(null=True, blank=True)
+    verified = models.BooleanField(_("đã xác minh"), default=False)
+    source = models.CharField(max_length=300, blank=True)
+    legal_basis = models.CharField(max_length=300, blank=True)
+    confidence = models.CharField(max_length=40, blank=True)
+    agency = models.CharField(_("cơ quan phụ trách"), max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        ordering = ["rule_set", "position"]
+        constraints = [models.UniqueConstraint(fields=["rule_set", "code"], name="indicator_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:60]}"
+
+    @property
+    def is_condition(self) -> bool:
+        return self.criterion_id is None
+
+
+PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|6M|9M))?$")
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "Y", _("Năm")
+    QUARTER = "Q", _("Quý")
+    HALF = "6M", _("6 tháng")
+    NINE = "9M", _("9 tháng")
+
+
+def parse_period_code(code: str) -> tuple[int, str, int | None, dt.date, dt.date]:
+    """'2023', '2023-Q1'…'2023-Q4', '2023-6M', '2023-9M' → (year, kind, quarter, start, end)."""
+    match = PERIOD_RE.match((code or "").strip())
+    if not match:
+        raise ValueError(
+            _("Kỳ báo cáo '%(code)s' không hợp lệ: dùng 2023, 2023-Q1…2023-Q4, 2023-6M hoặc 2023-9M.") % {"code": code}
+        )
+    year = int(match["year"])
+    if not 2000 <= year <= 2100:
+        raise ValueError(_("Năm %(year)s nằm ngoài khoảng cho phép.") % {"year": year})
+    part = match["part"]
+    start = dt.date(year, 1, 1)
+    if part is None:
+        return year, PeriodKind.YEAR, None, start, dt.date(year, 12, 31)
+    if part.startswith("Q"):
+        quarter = int(part[1])
+        start = dt.date(year, 3 * quarter - 2, 1)
+        end_month = 3 * quarter
+        end = (dt.date(year + (end_month == 12), end_month % 12 + 1, 1)) - dt.timedelta(days=1)
+        return year, PeriodKind.QUARTER, quarter, start, end
+    if part == "6M":
+        return year, PeriodKind.HALF, None, start, dt.date(year, 6, 30)
+    return year, PeriodKind.NINE, None, start, dt.date(year, 9, 30)
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def for_code(self, code: str, *, create: bool = True) -> ReportingPeriod:
+        year, kind, quarter, start, end = parse_period_code(code)
+        canonical = code.strip()
+        if not create:
+            return self.get(code=canonical)
+        period, _created = self.get_or_create(
+            code=canonical, defaults={"year": year, "kind": kind, "quarter": quarter, "start": start, "end": end}
+        )
+        return period
+
+
+class ReportingPeriod(models.Model):
+    code = models.CharField(_("mã kỳ"), max_length=10, unique=True)
+    year = models.PositiveSmallIntegerField(_("năm"), db_index=True)
+    kind = models.CharField(max_length=2, choices=PeriodKind.choices)
+    quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    start = models.DateField()
+    end = models.DateField()
+    locked = models.BooleanField(_("đã khóa"), default=False)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kỳ báo cáo")
+        verbose_name_plural = _("kỳ báo cáo")
+        # A year report closes the year: it sorts after its 9-month report.
+        ordering = ["end", "start"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.YEAR:
+            return _("Năm %(y)s") % {"y": self.year}
+        if self.kind == PeriodKind.QUARTER:
+            return _("Quý %(q)s/%(y)s") % {"q": self.quarter, "y": self.year}
+        if self.kind == PeriodKind.HALF:
+            return _("6 tháng đầu năm %(y)s") % {"y": self.year}
+        return _("9 tháng đầu năm %(y)s") % {"y": self.year}
+
+
+class ValueStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã gửi")
+    APPROVED = "approved", _("Đã duyệt")
+    RETURNED = "returned", _("Trả lại")
+
+
+class IndicatorValue(models.Model):
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="values")
+    number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    boolean = models.BooleanField(null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    status = models.CharField(max_length=12, choices=ValueStatus.choices, default=ValueStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("giá trị chỉ tiêu")
+        verbose_name_plural = _("giá trị chỉ tiêu")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "indicator", "period"], name="value_unique_unit_indicator_period")
+        ]
+        indexes = [models.Index(fields=["period", "unit"], name="value_period_unit")]
+
+    @property
+    def value(self):
+        return self.boolean if self.indicator.kind == ValueKind.BOOL else self.number
+
+
+class Attainment(models.Model):
+    """What the engine found for one unit, rule set and period. Written only by recompute."""
+
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="attainments")
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="attainments")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="attainments")
+    criteria_met = models.PositiveSmallIntegerField()
+    criteria_total = models.PositiveSmallIntegerField()
+    indicators_met = models.PositiveSmallIntegerField()
+    indicators_total = models.PositiveSmallIntegerField()
+    conditions_met = models.PositiveSmallIntegerField(default=0)
+    conditions_total = models.PositiveSmallIntegerField(default=0)
+    no_data = models.PositiveSmallIntegerField(default=0)
+    prerequisite_met = models.BooleanField(default=True)
+    attained = models.BooleanField(db_index=True)
+    criteria_status = models.JSONField(default=dict)
+    indicator_status = models.JSONField(default=dict)
+    missing = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("kết quả đạt chuẩn")
+        verbose_name_plural = _("kết quả đạt chuẩn")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "rule_set", "period"], name="attainment_unique_unit_set_period")
+        ]
+        indexes = [models.Index(fields=["period", "rule_set"], name="attainment_period_set")]
+
+
+class Recognition(models.Model):
+    """A formal recognition (công nhận) of a unit at a tier, by decision of the competent authority."""
+
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="recognitions")
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="recognitions")
+    decision_number = models.CharField(_("số quyết định"), max_length=100)
+    decision_date = models.DateField(_("ngày quyết định"))
+    authority = models.CharField(_("cấp công nhận"), max_length=200, blank=True)
+    revoked_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("quyết định công nhận")
+        verbose_name_plural = _("quyết định công nhận")
+        ordering = ["decision_date"]

@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def home(request):
+    return HttpResponse("")
+
+
+@login_required
+def unit_detail(request, code):
+    return HttpResponse("")
