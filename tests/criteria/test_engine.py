@@ -1,0 +1,329 @@
+"""The engine, without a database: operators at their boundaries, overrides, derived indicators,
+prerequisites, and the invariants that must hold for any input."""
+
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from criteria.engine import (
+    MET,
+    NO_DATA,
+    NOT_MET,
+    ChildSummary,
+    Context,
+    CriterionSpec,
+    IndicatorSpec,
+    RuleSetSpec,
+    SpecError,
+    children_key,
+    compare,
+    evaluate,
+    resolve_target,
+    value_meeting,
+)
+
+
+def one_indicator_set(target, kind="percent", **kwargs):
+    return RuleSetSpec(
+        code="s",
+        criteria=(CriterionSpec("1", ("1.1",)),),
+        indicators=(IndicatorSpec("1.1", target, criterion="1", kind=kind, **kwargs),),
+    )
+
+
+NO_CONTEXT = Context()
+
+
+def status_of(target, value, context=NO_CONTEXT):
+    result = evaluate(one_indicator_set(target), {"1.1": value}, context)
+    return result.indicators["1.1"].status
+
+
+@pytest.mark.parametrize(
+    ("op", "bound", "below", "at", "above"),
+    [
+        (">=", 80, NOT_MET, MET, MET),
+        (">", 80, NOT_MET, NOT_MET, MET),
+        ("<=", 5, MET, MET, NOT_MET),
+        ("<", 5, MET, NOT_MET, NOT_MET),
+        ("=", 100, NOT_MET, MET, NOT_MET),
+    ],
+)
+def test_numeric_operators_at_and_around_their_boundary(op, bound, below, at, above):
+    target = {"op": op, "value": bound}
+    eps = Decimal("0.01")
+    assert status_of(target, Decimal(bound) - eps) == below
+    assert status_of(target, Decimal(bound)) == at
+    assert status_of(target, Decimal(bound) + eps) == above
+
+
+def test_between_is_inclusive_at_both_ends():
+    target = {"op": "between", "value": [50, 70]}
+    assert status_of(target, Decimal("49.99")) == NOT_MET
+    assert status_of(target, 50) == MET
+    assert status_of(target, 60) == MET
+    assert status_of(target, 70) == MET
+    assert status_of(target, Decimal("70.01")) == NOT_MET
+
+
+def test_yes_no_operators():
+    assert status_of({"op": "yes"}, True) == MET
+    assert status_of({"op": "yes"}, False) == NOT_MET
+    assert status_of({"op": "no"}, False) == MET
+    assert status_of({"op": "no"}, True) == NOT_MET
+
+
+def test_no_data_is_never_met():
+    for target in ({"op": ">=", "value": 0}, {"op": "yes"}, {"op": "between", "value": [0, 100]}):
+        result = evaluate(one_indicator_set(target), {}, Context())
+        assert result.indicators["1.1"].status == NO_DATA
+        assert result.indicators_met == 0
+        assert result.criteria_met == 0
+        assert result.attained is False
+        assert result.missing == ("1.1",)
+
+
+def test_bad_specs_are_reported():
+    with pytest.raises(SpecError):
+        compare("≈", 1, 1)
+    with pytest.raises(SpecError):
+        compare("yes", 1, None)
+    with pytest.raises(SpecError):
+        compare(">=", True, 1)
+    with pytest.raises(SpecError):
+        compare("between", 5, 7)
+
+
+BASE = {
+    "op": ">=",
+    "value": 80,
+    "overrides": [
+        {"when": {"region": "TDMNPB"}, "op": ">=", "value": 70},
+        {"when": {"year": 2025}, "op": ">=", "value": 85},
+        {"when": {"region": "TDMNPB", "year": 2025}, "op": ">=", "value": 75},
+        {"when": {"attribute": "island"}, "op": ">=", "value": 60},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        (Context(region="DBSH", year=2023), 80),  # no override applies
+        (Context(region="TDMNPB", year=2023), 70),  # region
+        (Context(region="DBSH", year=2025), 85),  # year
+        (Context(region="TDMNPB", year=2025), 75),  # region and year beat either alone
+        (Context(region="TDMNPB", year=2025, attributes=frozenset({"island"})), 60),  # attribute beats region
+    ],
+)
+def test_the_most_specific_override_applies(context, expected):
+    assert resolve_target(BASE, context)["value"] == expected
+    # and the evaluation uses it: just below the applied bound is not met, at it is met
+    assert status_of(BASE, expected - 1, context) == NOT_MET
+    assert status_of(BASE, expected, context) == MET
+
+
+def test_override_by_years_list_and_later_override_wins_a_tie():
+    target = {
+        "op": ">=",
+        "value": 40,
+        "overrides": [
+            {"when": {"years": [2024, 2025]}, "op": ">=", "value": 50},
+            {"when": {"year": 2025}, "op": ">=", "value": 55},
+        ],
+    }
+    assert resolve_target(target, Context(year=2023))["value"] == 40
+    assert resolve_target(target, Context(year=2024))["value"] == 50
+    assert resolve_target(target, Context(year=2025))["value"] == 55
+
+
+def test_region_substitution_for_especially_difficult_communes():
+    spec = RuleSetSpec(
+        code="s",
+        criteria=(CriterionSpec("1", ("1.1",)),),
+        indicators=(IndicatorSpec("1.1", BASE, criterion="1"),),
+        region_substitutions=({"attribute": "especially_difficult", "region": "TDMNPB"},),
+    )
+    plain = Context(region="DBSH", year=2023)
+    difficult = Context(region="DBSH", year=2023, attributes=frozenset({"especially_difficult"}))
+    assert evaluate(spec, {"1.1": 72}, plain).indicators["1.1"].status == NOT_MET
+    result = evaluate(spec, {"1.1": 72}, difficult)
+    assert result.indicators["1.1"].status == MET
+    assert result.indicators["1.1"].target["value"] == 70
+
+
+def district_set(share=40):
+    return RuleSetSpec(
+        code="huyen",
+        criteria=(CriterionSpec("1", ("1.1",)),),
+        indicators=(
+            IndicatorSpec("1.1", {"op": "yes"}, criterion="1", kind="bool"),
+            IndicatorSpec(
+                "DK2",
+                {"op": ">=", "value": share},
+                derived={
+                    "from": "children",
+                    "level": "commune",
+                    "kinds": ["xa"],
+                    "rule_set": "xa-nc",
+                    "measure": "share",
+                },
+            ),
+        ),
+    )
+
+
+def test_derived_share_of_children():
+    key = children_key("xa-nc", "commune", ["xa"])
+    spec = district_set(40)
+    two_of_six = evaluate(spec, {"1.1": True}, Context(children={key: ChildSummary(2, 6)}))
+    assert two_of_six.indicators["DK2"].value == Decimal("33.33")
+    assert two_of_six.indicators["DK2"].status == NOT_MET
+    assert two_of_six.criteria_met == 1 and two_of_six.conditions_met == 0
+    assert two_of_six.attained is False
+    assert two_of_six.missing == ("DK2",)
+    # exactly at the boundary: 2 of 5 = 40%
+    two_of_five = evaluate(spec, {"1.1": True}, Context(children={key: ChildSummary(2, 5)}))
+    assert two_of_five.indicators["DK2"].status == MET
+    assert two_of_five.attained is True
+    # no summary for the children: no data, not met
+    assert evaluate(spec, {"1.1": True}, Context()).indicators["DK2"].status == NO_DATA
+    # derived values ignore anything typed for the code
+    assert evaluate(spec, {"1.1": True, "DK2": 100}, Context()).indicators["DK2"].status == NO_DATA
+
+
+def test_derived_count_and_self_held():
+    spec = RuleSetSpec(
+        code="kieu-mau",
+        criteria=(),
+        indicators=(
+            IndicatorSpec("DK1", {"op": "yes"}, kind="bool", derived={"from": "self", "rule_set": "xa-nc"}),
+            IndicatorSpec(
+                "DK3",
+                {"op": ">=", "value": 1},
+                kind="count",
+                derived={"from": "children", "level": "village", "rule_set": "thon-tm", "measure": "count"},
+            ),
+        ),
+    )
+    villages = {children_key("thon-tm", "village", None): ChildSummary(1, 13)}
+    assert evaluate(spec, {}, Context(held=frozenset({"xa-nc"}), children=villages)).attained is True
+    not_held = evaluate(spec, {}, Context(children=villages))
+    assert not_held.indicators["DK1"].status == NOT_MET and not not_held.attained
+    none_smart = {children_key("thon-tm", "village", None): ChildSummary(0, 13)}
+    assert evaluate(spec, {}, Context(held=frozenset({"xa-nc"}), children=none_smart)).attained is False
+
+
+def test_prerequisite_is_needed_to_attain():
+    spec = RuleSetSpec(
+        code="nang-cao",
+        criteria=(CriterionSpec("1", ("1.1",)),),
+        indicators=(IndicatorSpec("1.1", {"op": "yes"}, criterion="1", kind="bool"),),
+        prerequisite="ntm",
+    )
+    without = evaluate(spec, {"1.1": True}, Context())
+    assert without.criteria_met == 1 and without.prerequisite_met is False and without.attained is False
+    with_ntm = evaluate(spec, {"1.1": True}, Context(held=frozenset({"ntm"})))
+    assert with_ntm.prerequisite_met is True and with_ntm.attained is True
+
+
+def test_value_meeting_builds_values_on_the_right_side_of_each_target():
+    for target in (
+        {"op": ">=", "value": 80},
+        {"op": ">", "value": 80},
+        {"op": "<=", "value": 5},
+        {"op": "<", "value": 5},
+        {"op": "=", "value": 100},
+        {"op": "between", "value": [50, 70]},
+        {"op": "yes"},
+        {"op": "no"},
+    ):
+        assert compare(target["op"], value_meeting(target, met=True), target.get("value")) is True
+        assert compare(target["op"], value_meeting(target, met=False), target.get("value")) is False
+
+
+def test_engine_imports_without_django():
+    code = "import sys, criteria.engine; assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Property-based invariants -------------------------------------------------------------------------
+
+op_targets = st.one_of(
+    st.builds(
+        lambda op, v: {"op": op, "value": v},
+        st.sampled_from([">=", "<=", ">", "<", "="]),
+        st.integers(min_value=0, max_value=100),
+    ),
+    st.builds(
+        lambda a, b: {"op": "between", "value": [min(a, b), max(a, b)]},
+        st.integers(0, 100),
+        st.integers(0, 100),
+    ),
+)
+bool_targets = st.sampled_from([{"op": "yes"}, {"op": "no"}])
+
+
+@st.composite
+def rule_sets_with_values(draw):
+    n_criteria = draw(st.integers(min_value=1, max_value=6))
+    criteria, indicators, values = [], [], {}
+    for c in range(n_criteria):
+        codes = []
+        for i in range(draw(st.integers(min_value=1, max_value=5))):
+            code = f"{c}.{i}"
+            codes.append(code)
+            if draw(st.booleans()):
+                indicators.append(IndicatorSpec(code, draw(bool_targets), criterion=str(c), kind="bool"))
+                value = draw(st.one_of(st.none(), st.booleans()))
+            else:
+                indicators.append(IndicatorSpec(code, draw(op_targets), criterion=str(c)))
+                value = draw(st.one_of(st.none(), st.integers(min_value=-5, max_value=105)))
+            if value is not None:
+                values[code] = value
+        criteria.append(CriterionSpec(str(c), tuple(codes)))
+    return RuleSetSpec(code="p", criteria=tuple(criteria), indicators=tuple(indicators)), values
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule_sets_with_values())
+def test_counts_never_exceed_totals_and_criteria_follow_their_indicators(case):
+    spec, values = case
+    result = evaluate(spec, values, Context())
+    assert 0 <= result.indicators_met <= result.indicators_total == len(spec.indicators)
+    assert 0 <= result.criteria_met <= result.criteria_total == len(spec.criteria)
+    for criterion in spec.criteria:
+        all_met = all(result.indicators[code].status == MET for code in criterion.indicators)
+        assert (result.criteria[criterion.code].status == MET) is all_met
+    assert set(result.missing) == {code for code, r in result.indicators.items() if r.status != MET}
+    assert result.attained is (result.criteria_met == result.criteria_total)
+    # no data never counts as met
+    for code, indicator in result.indicators.items():
+        if code not in values:
+            assert indicator.status == NO_DATA
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rule_sets_with_values(),
+    st.integers(min_value=0, max_value=100),
+    st.integers(min_value=0, max_value=50),
+)
+def test_raising_a_value_never_lowers_the_count_for_a_greater_or_equal_indicator(case, bound, raise_by):
+    spec, values = case
+    extra = IndicatorSpec("x", {"op": ">=", "value": bound}, criterion=spec.criteria[0].code)
+    first = spec.criteria[0]
+    spec = RuleSetSpec(
+        code=spec.code,
+        criteria=(CriterionSpec(first.code, first.indicators + ("x",)),) + spec.criteria[1:],
+        indicators=spec.indicators + (extra,),
+    )
+    for start in range(-2, 103, 7):
+        low = evaluate(spec, {**values, "x": start}, Context())
+        high = evaluate(spec, {**values, "x": start + raise_by}, Context())
+        assert high.indicators_met >= low.indicators_met
+        assert high.criteria_met >= low.criteria_met
