@@ -5,7 +5,12 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    # Django 5 logs out on POST only: the header holds a small form, never a link.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("reports.urls")),
 ]

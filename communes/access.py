@@ -1,0 +1,79 @@
+"""Who may see which unit: a membership gives its role on a unit and on that unit's whole subtree.
+
+Views answer 404 (not 403) for a unit outside the user's scope, exactly as for a code that does not
+exist, so that an outsider cannot probe which units are in the tracker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import AdminUnit, Membership, Role
+
+# Roles that see every unit wherever their membership is attached.
+NATIONWIDE_ROLES = frozenset({Role.ADMINISTRATOR})
+
+
+def memberships_for(user) -> QuerySet[Membership]:
+    """The user's memberships with their units, ordered along the tree."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the tree a user sees, loaded once so a page can test many units without queries."""
+
+    sees_all: bool
+    paths: tuple[str, ...]
+
+    def covers(self, unit: AdminUnit) -> bool:
+        return self.sees_all or any(unit.path.startswith(path) for path in self.paths)
+
+
+def scope_for(user) -> Scope:
+    """At most one query: superusers need none."""
+    if not getattr(user, "is_authenticated", False):
+        return Scope(sees_all=False, paths=())
+    if user.is_superuser:
+        return Scope(sees_all=True, paths=())
+    rows = list(Membership.objects.filter(user=user).values_list("role", "unit__path"))
+    if any(role in NATIONWIDE_ROLES for role, _path in rows):
+        return Scope(sees_all=True, paths=())
+    # A path nested in another adds nothing; keeping only the tops keeps the filter short.
+    tops = sorted({path for _role, path in rows})
+    kept: list[str] = []
+    for path in tops:
+        if not any(path.startswith(top) for top in kept):
+            kept.append(path)
+    return Scope(sees_all=False, paths=tuple(kept))
+
+
+def visible_units(user) -> QuerySet[AdminUnit]:
+    """Every unit the user may see (one query for the memberships, then a lazy queryset)."""
+    scope = scope_for(user)
+    if scope.sees_all:
+        return AdminUnit.objects.all()
+    if not scope.paths:
+        return AdminUnit.objects.none()
+    condition = Q()
+    for path in scope.paths:
+        condition |= Q(path__startswith=path)
+    return AdminUnit.objects.filter(condition)
+
+
+def can_view(user, unit: AdminUnit) -> bool:
+    """One query at most: is there a membership on the unit or one of its ancestors (or a nationwide role)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    # The ancestors' paths are known from the unit's own path, so "prefix of" becomes an indexed IN.
+    own_paths = [*unit.ancestor_paths(), unit.path]
+    return Membership.objects.filter(
+        Q(role__in=NATIONWIDE_ROLES) | Q(unit__path__in=own_paths),
+        user=user,
+    ).exists()
