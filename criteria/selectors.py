@@ -1,0 +1,95 @@
+"""Reads of stored attainment shared by the command line and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from communes.models import AdminUnit
+
+from .catalog import Catalog, RuleSetEntry
+from .models import Attainment, IndicatorValue, ReportingPeriod
+
+
+@dataclass
+class AttainmentSummary:
+    entry: RuleSetEntry
+    period: ReportingPeriod | None
+    row: Attainment | None
+    start_row: Attainment | None
+
+    @property
+    def has_data(self) -> bool:
+        return self.row is not None
+
+    def as_dict(self) -> dict:
+        rs = self.entry.rule_set
+        row = self.row
+        totals = (len(self.entry.spec.criteria), sum(len(c.indicators) for c in self.entry.spec.criteria))
+        change = None
+        if row is not None and self.start_row is not None:
+            change = {
+                "criteria": row.criteria_met - self.start_row.criteria_met,
+                "indicators": row.indicators_met - self.start_row.indicators_met,
+            }
+        return {
+            "rule_set": rs.code,
+            "rule_set_name": rs.name,
+            "rule_set_version": rs.version,
+            "period": self.period.code if self.period else None,
+            "has_data": row is not None,
+            "criteria_met": row.criteria_met if row else 0,
+            "criteria_total": row.criteria_total if row else totals[0],
+            "indicators_met": row.indicators_met if row else 0,
+            "indicators_total": row.indicators_total if row else totals[1],
+            "conditions_met": row.conditions_met if row else 0,
+            "conditions_total": row.conditions_total if row else len(self.entry.spec.conditions),
+            "prerequisite_met": row.prerequisite_met if row else False,
+            "attained": row.attained if row else False,
+            "missing": list(row.missing) if row else [i.code for i in self.entry.spec.indicators],
+            "change_since_start_of_year": change,
+        }
+
+
+def latest_period_for(unit: AdminUnit) -> ReportingPeriod | None:
+    """The latest period with values for the unit, else the latest with any stored result for it."""
+    period = ReportingPeriod.objects.filter(values__unit=unit).order_by("-end", "-start").first()
+    if period is None:
+        period = ReportingPeriod.objects.filter(attainments__unit=unit).order_by("-end", "-start").first()
+    return period
+
+
+def attainment_summaries(
+    unit: AdminUnit,
+    *,
+    period: ReportingPeriod | None = None,
+    rule_set_code: str | None = None,
+    catalog: Catalog | None = None,
+) -> list[AttainmentSummary]:
+    """Per applicable rule set: the stored result in the period and the one of the first period of that year."""
+    catalog = catalog or Catalog()
+    period = period or latest_period_for(unit)
+    entries = catalog.applicable(unit, period)
+    if rule_set_code:
+        entries = [e for e in entries if e.code == rule_set_code]
+    if period is None:
+        return [AttainmentSummary(e, None, None, None) for e in entries]
+    rows = Attainment.objects.filter(
+        unit=unit,
+        period__year=period.year,
+        period__end__lte=period.end,
+        rule_set_id__in=[e.rule_set.id for e in entries],
+    ).select_related("period")
+    current: dict[int, Attainment] = {}
+    earliest: dict[int, Attainment] = {}
+    for row in rows:
+        if row.period_id == period.id:
+            current[row.rule_set_id] = row
+        else:
+            first = earliest.get(row.rule_set_id)
+            if first is None or (row.period.end, row.period.start) < (first.period.end, first.period.start):
+                earliest[row.rule_set_id] = row
+    return [AttainmentSummary(e, period, current.get(e.rule_set.id), earliest.get(e.rule_set.id)) for e in entries]
+
+
+def unit_has_values(unit: AdminUnit, period: ReportingPeriod) -> bool:
+    return IndicatorValue.objects.filter(unit=unit, period=period).exists()
