@@ -8,7 +8,6 @@ is ~10,800 units; one query per unit would take minutes on the officials' server
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
+
+from ntm_tracker.tabular import TableError, read_rows
 
 from .models import ATTRIBUTES, AdminUnit, Kind, Level, Region, UnitChange
 
@@ -324,38 +325,14 @@ def _cell(value) -> str:
     return nfc(str(value))
 
 
-def _read_table(path: Path) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
-    """Header row number, header and data rows (with their row number in the file) of a CSV or XLSX file."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        # utf-8-sig strips the BOM Excel writes and reads files without one just the same.
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            sample = fh.read(4096)
-            fh.seek(0)
-            try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            raw = [[_cell(v) for v in line] for line in csv.reader(fh, dialect)]
-    elif suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            raw = [[_cell(v) for v in line] for line in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    else:
-        raise FileRejected([RowProblem(0, _("tệp"), _("Chỉ nhận tệp .csv hoặc .xlsx"))])
-    numbered = [(i, line) for i, line in enumerate(raw, start=1) if any(line)]
-    if not numbered:
-        raise FileRejected([RowProblem(1, _("tiêu đề"), _("Tệp trống: cần một dòng tiêu đề"))])
-    header_row, header = numbered[0]
-    return header_row, [h.casefold() for h in header], numbered[1:]
-
-
 def _records(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    header_row, header, lines = _read_table(path)
+    """Rows of a CSV/XLSX file as text, after checking the header has exactly the `required` columns."""
+    try:
+        header, rows = read_rows(path)
+    except TableError as exc:
+        raise FileRejected([RowProblem(1, _("tệp"), str(exc))])
+    # The shared reader skips blank lines before the header; in practice the header is row 1.
+    header_row = min((n for n, _r in rows), default=2) - 1
     problems = []
     present = [h for h in header if h]
     for name in required:
@@ -370,17 +347,14 @@ def _records(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str,
                     _("Cột không được nhận; các cột cần có: %(cols)s") % {"cols": ", ".join(required)},
                 )
             )
-    for name in {h for h in present if present.count(h) > 1}:
+    for name in sorted({h for h in present if present.count(h) > 1}):
         problems.append(RowProblem(header_row, name, _("Cột bị lặp trong dòng tiêu đề")))
     if problems:
         raise FileRejected(problems)
-    index = {h: i for i, h in enumerate(header) if h}
-    return [
-        (n, {name: (line[index[name]] if index[name] < len(line) else "") for name in required}) for n, line in lines
-    ]
+    return [(n, {name: _cell(row.get(name)) for name in required}) for n, row in rows]
 
 
-def _commune_code(raw: str) -> str:
+def _padded(raw: str) -> str:
     # Excel drops leading zeros of numeric cells: 6844 was "06844".
     return raw.zfill(CODE_WIDTH[Level.COMMUNE]) if raw.isdigit() else raw
 
@@ -396,8 +370,8 @@ def villages_import(*, path: Path | str) -> Counts:
     max_code = AdminUnit._meta.get_field("code").max_length
     max_name = AdminUnit._meta.get_field("name").max_length
 
-    parent_codes = {_commune_code(r["parent_code"]) for _n, r in records if r["parent_code"]}
-    parents = _units_by_code(parent_codes)
+    raw_parent_codes = {r["parent_code"] for _n, r in records if r["parent_code"]}
+    parents = _units_by_code(raw_parent_codes | {_padded(c) for c in raw_parent_codes})
     existing = _units_by_code(r["code"] for _n, r in records if r["code"])
 
     problems: list[RowProblem] = []
@@ -405,7 +379,9 @@ def villages_import(*, path: Path | str) -> Counts:
     valid: list[tuple[dict, AdminUnit]] = []
     for n, r in records:
         row_problems = []
-        parent_code = _commune_code(r["parent_code"])
+        parent_code = r["parent_code"]
+        if parent_code not in parents and _padded(parent_code) in parents:
+            parent_code = _padded(parent_code)
         parent = parents.get(parent_code)
         if not parent_code:
             row_problems.append(RowProblem(n, "parent_code", _("Mã đơn vị cha trống")))

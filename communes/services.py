@@ -26,16 +26,17 @@ def unit_merge(*, absorbed: AdminUnit, into: AdminUnit, effective: dt.date, lega
     The absorbed unit, its children and its recorded values stay in place, so past results keep the unit
     they were computed for; `successor` tells where the area went.
     """
-    absorbed = AdminUnit.objects.select_for_update().get(pk=absorbed.pk)
     if absorbed.pk == into.pk:
         raise ValidationError(_("Không thể sáp nhập một đơn vị vào chính nó"))
-    if absorbed.level != into.level:
+    # Judge validity on the stored rows: the caller's objects may predate another merge.
+    locked = AdminUnit.objects.select_for_update().in_bulk([absorbed.pk, into.pk])
+    stored_absorbed, stored_into = locked[absorbed.pk], locked[into.pk]
+    if stored_absorbed.level != stored_into.level:
         raise ValidationError(_("Chỉ sáp nhập được các đơn vị cùng cấp"))
-    _require_current(absorbed, effective)
-    _require_current(into, effective)
-    absorbed.valid_to = effective
-    absorbed.successor = into
-    absorbed.save(update_fields=["valid_to", "successor"])
+    _require_current(stored_absorbed, effective)
+    _require_current(stored_into, effective)
+    AdminUnit.objects.filter(pk=absorbed.pk).update(valid_to=effective, successor=into)
+    absorbed.valid_to, absorbed.successor = effective, into
     return UnitChange.objects.create(
         unit=absorbed,
         kind=UnitChange.ChangeKind.MERGE,
