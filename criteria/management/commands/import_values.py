@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from criteria.cli import check_rule_set_code, period_by_code
+from criteria.importers import ImportRejected, values_import
+
+
+class Command(BaseCommand):
+    help = _("Nhập giá trị chỉ tiêu từ tệp CSV/XLSX (cột unit_code, indicator_code, value; tùy chọn rule_set, note).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--period", required=True, help="2023, 2023-Q1…2023-Q4, 2023-6M, 2023-9M")
+        parser.add_argument("--rule-set", default="", help=_("mã bộ tiêu chí khi mã chỉ tiêu trùng giữa các bộ"))
+
+    def handle(self, *args, file, period, rule_set, **options):
+        if rule_set:
+            check_rule_set_code(rule_set)
+        try:
+            with open(file, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise CommandError(_("Không mở được tệp %(f)s: %(e)s") % {"f": file, "e": exc.strerror})
+        reporting_period = period_by_code(period, create=True)
+        try:
+            result = values_import(source=data, filename=file, period=reporting_period, rule_set_code=rule_set)
+        except ImportRejected as exc:
+            lines = [_("Tệp bị từ chối, không có giá trị nào được lưu (%(n)s lỗi):") % {"n": len(exc.errors)}]
+            lines += [f"  {error}" for error in exc.errors]
+            raise CommandError("\n".join(lines))
+        self.stdout.write(
+            _("Kỳ %(p)s: %(c)s giá trị mới, %(u)s cập nhật, %(s)s không đổi; đã tính lại %(n)s đơn vị.")
+            % {
+                "p": result.period,
+                "c": result.created,
+                "u": result.updated,
+                "s": result.unchanged,
+                "n": len(result.units),
+            }
+        )
