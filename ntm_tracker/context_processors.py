@@ -1,6 +1,8 @@
 import os
+import unicodedata
 
 from django.conf import settings
+from django.utils.translation import get_language_info
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -13,6 +15,15 @@ def demo_mode() -> bool:
     return os.environ.get("DEMO_MODE", "").strip().lower() in _TRUE
 
 
+def language_choices() -> list[tuple[str, str]]:
+    # Each language named in itself; Django stores "Tiếng Việt" decomposed (NFD), which some phone
+    # fonts draw with detached accents, so it is recomposed here.
+    return [
+        (code, unicodedata.normalize("NFC", get_language_info(code)["name_local"]))
+        for code, _name in settings.LANGUAGES
+    ]
+
+
 def site(request):
     # An installation running on sample data says so on every page, so nobody reports its numbers.
-    return {"DEBUG": settings.DEBUG, "DEMO_MODE": demo_mode()}
+    return {"DEBUG": settings.DEBUG, "DEMO_MODE": demo_mode(), "LANGUAGE_CHOICES": language_choices()}

@@ -367,3 +367,31 @@ def test_home_query_count(client, tree, administrator, django_assert_num_queries
     # session, user, memberships, provinces
     with django_assert_num_queries(4):
         client.get(reverse("home"))
+
+
+def test_a_set_of_conditions_only_reports_its_conditions(client, tree, provincial_viewer, period):
+    province_set = RuleSetFactory(code="tinh-ht", name="Tỉnh hoàn thành", level=1)
+    Attainment.objects.create(
+        unit=tree["province"],
+        rule_set=province_set,
+        period=period,
+        criteria_met=0,
+        criteria_total=0,
+        indicators_met=0,
+        indicators_total=0,
+        conditions_met=3,
+        conditions_total=8,
+        attained=False,
+        computed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    )
+    login(client, provincial_viewer)
+    html = client.get(unit_url(tree["province"])).content.decode()
+    assert "3/8 điều kiện" in html
+    assert "0/0 tiêu chí" not in html
+
+
+def test_language_switch_names_each_language_in_itself(client, tree, commune_official):
+    login(client, commune_official)
+    html = client.get(reverse("home")).content.decode()
+    assert 'value="en" lang="en"' in html and ">English</button>" in html
+    assert ">Tiếng Việt</button>" in html
