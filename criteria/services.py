@@ -206,8 +206,10 @@ def _evaluate_level(
                 engine.children_key(s["rule_set"], s["level"], s.get("kinds")) in unit_children
                 for s in entry.child_specs
             )
-            if not own and not has_children_data:
-                continue  # nothing reported for this set: no row rather than a row of "no data"
+            # Nothing reported for this set: no row rather than a row of "no data". A set of criteria needs
+            # the unit's own values; a set made only of conditions on the children needs their results.
+            if not own and (entry.spec.criteria or not has_children_data):
+                continue
             context = engine.Context(
                 region=unit.region,
                 attributes=attributes,

@@ -35,7 +35,7 @@ def read_rows(source: str | Path | bytes, *, filename: str = "") -> tuple[list[s
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise TableError(_("Tệp CSV phải được lưu với bảng mã UTF-8."))
-        rows = ([_cell(c) for c in row] for row in csv.reader(io.StringIO(text)))
+        rows = ([_cell(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     else:
         raise TableError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
     header: list[str] | None = None
@@ -61,6 +61,12 @@ def require_columns(header: list[str], required: list[str]) -> None:
             _("Thiếu cột: %(missing)s. Cần các cột: %(required)s.")
             % {"missing": ", ".join(missing), "required": ", ".join(required)}
         )
+
+
+def _delimiter(text: str) -> str:
+    """Excel with Vietnamese regional settings saves CSV with semicolons (the comma is the decimal mark)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return max((";", ",", "\t"), key=first.count) if any(d in first for d in ";\t") else ","
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
