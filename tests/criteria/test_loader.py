@@ -559,3 +559,21 @@ def test_command_exits_non_zero_on_a_bad_file(tmp_path, monkeypatch, capsys):
     assert excinfo.value.code != 0
     assert "bad.yaml: level: cấp 'hamlet' không hợp lệ" in capsys.readouterr().err
     assert not RuleSet.objects.exists()
+
+
+# --------------------------------------------------------------------------- the admin
+
+
+def test_admin_shows_a_loaded_set_read_only(client, django_user_model):
+    load_rule_sets(default_paths())
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-test-123")
+    client.force_login(admin)
+    rule_set = RuleSet.objects.get(code="xa-ntm-2021-2025")
+
+    page = client.get(f"/admin/criteria/ruleset/{rule_set.pk}/change/")
+    body = page.content.decode()
+    assert "Tỷ lệ diện tích đất sản xuất nông nghiệp được tưới và tiêu nước chủ động" in body
+    assert 'name="_save"' not in body  # nothing to save: the data file is the source of truth
+    assert client.get("/admin/criteria/ruleset/add/").status_code == 403
+    assert client.post(f"/admin/criteria/ruleset/{rule_set.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert RuleSet.objects.filter(pk=rule_set.pk).exists()
