@@ -60,6 +60,10 @@ def _valid_on(day: dt.date) -> Q:
     return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
 
 
+def _recognised_on(day: dt.date) -> Q:
+    return Q(decision_date__lte=day) & (Q(revoked_on__isnull=True) | Q(revoked_on__gt=day))
+
+
 def _target_units(period: ReportingPeriod, units: Iterable[AdminUnit] | None) -> list[AdminUnit]:
     """The units to recompute: the given ones (or all with values in the period) and all their ancestors."""
     if units is None:
@@ -81,9 +85,7 @@ def _target_units(period: ReportingPeriod, units: Iterable[AdminUnit] | None) ->
 def _held_by_recognition(unit_ids: list[int], period: ReportingPeriod) -> dict[int, set[str]]:
     held: dict[int, set[str]] = defaultdict(set)
     for chunk in _chunks(unit_ids):
-        rows = Recognition.objects.filter(unit_id__in=chunk, decision_date__lte=period.end).filter(
-            Q(revoked_on__isnull=True) | Q(revoked_on__gt=period.end)
-        )
+        rows = Recognition.objects.filter(_recognised_on(period.end), unit_id__in=chunk)
         for unit_id, code in rows.values_list("unit_id", "rule_set__code"):
             held[unit_id].add(code)
     return held
@@ -134,17 +136,26 @@ def _children_summaries(
             ancestor_of[child_id] = ancestor_id
         if child_entry is None:
             continue
-        attained: dict[int, int] = defaultdict(int)
-        reported: set[int] = set()
+        # A child meets the set when this period's result says so or when it has been formally recognised.
+        meets: dict[int, bool] = {}
         rows = Attainment.objects.filter(
             period=period, rule_set_id=child_entry.rule_set.id, **{f"unit__{link}__in": unit_ids}
         ).values_list("unit_id", "attained")
         for child_id, is_attained in rows:
+            meets[child_id] = is_attained
+        recognised = Recognition.objects.filter(
+            _recognised_on(period.end), rule_set__code=spec["rule_set"], **{f"unit__{link}__in": unit_ids}
+        ).values_list("unit_id", flat=True)
+        for child_id in recognised:
+            meets[child_id] = True
+        attained: dict[int, int] = defaultdict(int)
+        reported: set[int] = set()
+        for child_id, is_met in meets.items():
             ancestor_id = ancestor_of.get(child_id)
             if ancestor_id is None:
                 continue
             reported.add(ancestor_id)
-            attained[ancestor_id] += int(is_attained)
+            attained[ancestor_id] += int(is_met)
         for ancestor_id in reported:  # no child result at all: no data rather than 0%
             out[ancestor_id][key] = engine.ChildSummary(attained=attained[ancestor_id], total=totals[ancestor_id])
     return out

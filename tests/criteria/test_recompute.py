@@ -145,3 +145,18 @@ def test_query_count_does_not_grow_with_the_number_of_units(small_world):
         stats = attainment_recompute(period=period)
     assert stats.rows_written == 43 + 1 + 0  # communes + district (province has no applicable set here)
     assert len(many) == len(few)
+
+
+def test_recognised_communes_count_as_meeting_the_set_for_their_district(small_world):
+    w = small_world
+    period = ReportingPeriod.objects.for_code("2023")
+    a, b, c = w["communes"]
+    recognise_ntm([a, b], w["nc"])  # recognised nâng cao, no values entered this period
+    Recognition.objects.create(
+        unit=c, rule_set=w["nc"], decision_number="2/QĐ", decision_date=dt.date(2024, 1, 1)
+    )  # recognised only after the period: does not count yet
+    put(w["district"], w["huyen"], period, **{"1_1": True})
+    attainment_recompute(period=period)
+    d = row(w["district"], w["huyen"], period)
+    assert d.indicator_status["DK2"]["value"] == pytest.approx(66.67)
+    assert d.attained is True
