@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+import string
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -85,6 +86,10 @@ DEMO_USERS = (
     ("demo-tinh-quangninh", PROVINCE, Role.PROVINCIAL_VIEWER, "Lãnh đạo tỉnh Quảng Ninh (mẫu)"),
     ("demo-admin", None, Role.ADMINISTRATOR, "Quản trị hệ thống (mẫu)"),
 )
+
+
+# Letters and digits only, so a printed password copies cleanly from any terminal.
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
 class DemoError(RuntimeError):
@@ -220,7 +225,7 @@ def _users(password: str | None) -> dict[str, str]:
     for username, unit_code, role, full_name in DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
         user.first_name = full_name
-        chosen = password or secrets.token_urlsafe(9)
+        chosen = password or "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
         user.set_password(chosen)
         user.is_staff = role == Role.ADMINISTRATOR
         user.is_superuser = role == Role.ADMINISTRATOR
