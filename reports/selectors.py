@@ -167,7 +167,13 @@ def _value_rows(
             target_override=override,
         )
         value = values.get(indicator.pk)
-        if value is not None:
+        if indicator.derived and entry.get("value") is not None:
+            # computed by recompute from the children's results: shown, never typed
+            derived = entry["value"]
+            row.value_is_bool = isinstance(derived, bool)
+            row.value = derived if row.value_is_bool else _plain(Decimal(str(derived)))
+            row.has_value = True
+        elif value is not None:
             is_bool = indicator.kind == ValueKind.BOOL
             raw = value.boolean if is_bool else value.number
             row.value = _plain(raw) if isinstance(raw, Decimal) else raw

@@ -9,6 +9,7 @@ from communes.models import Kind
 from criteria.models import Attainment
 from tests.factories import (
     AdminUnitFactory,
+    IndicatorFactory,
     IndicatorValueFactory,
     ReportingPeriodFactory,
     RuleSetFactory,
@@ -395,3 +396,32 @@ def test_language_switch_names_each_language_in_itself(client, tree, commune_off
     html = client.get(reverse("home")).content.decode()
     assert 'value="en" lang="en"' in html and ">English</button>" in html
     assert ">Tiếng Việt</button>" in html
+
+
+def test_a_derived_condition_shows_the_value_recompute_computed(client, tree, provincial_viewer, period):
+    province_set = RuleSetFactory(code="tinh-dk", name="Tỉnh hoàn thành", level=1)
+    IndicatorFactory(
+        rule_set=province_set,
+        criterion=None,
+        code="DK4",
+        text="Tỷ lệ xã đạt chuẩn NTM nâng cao",
+        target={"op": ">=", "value": 40},
+        derived={"from": "children", "level": "commune", "rule_set": "x", "measure": "share"},
+    )
+    Attainment.objects.create(
+        unit=tree["province"],
+        rule_set=province_set,
+        period=period,
+        criteria_met=0,
+        criteria_total=0,
+        indicators_met=0,
+        indicators_total=0,
+        conditions_met=0,
+        conditions_total=1,
+        attained=False,
+        indicator_status={"DK4": {"status": "not_met", "target": {"op": ">=", "value": 40}, "value": 33.33}},
+        computed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    )
+    login(client, provincial_viewer)
+    html = client.get(unit_url(tree["province"])).content.decode()
+    assert "33,33%" in html
