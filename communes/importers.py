@@ -11,7 +11,7 @@ import contextlib
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from ntm_tracker.tabular import TableError, read_rows
+from ntm_tracker.tabular import FileRejected, RowProblem, TableError, read_rows
 
 from .models import ATTRIBUTES, AdminUnit, Kind, Level, Region, UnitChange
 
@@ -91,30 +91,6 @@ class Counts:
             "updated": self.updated,
             "unchanged": self.unchanged,
         }
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _("Dòng %(row)d, cột «%(field)s»: %(reason)s") % {
-            "row": self.row,
-            "field": self.field,
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class FileRejected(Exception):
-    """A file with at least one bad row: nothing was written."""
-
-    problems: list[RowProblem] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
 
 
 class PackageConflict(Exception):

@@ -10,33 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import AdminUnit
-from ntm_tracker.tabular import TableError, read_rows, require_columns
+from ntm_tracker.tabular import FileRejected, RowProblem, TableError, read_rows, require_columns
 
 from .catalog import Catalog
 from .models import Indicator, IndicatorValue, ReportingPeriod, ValueKind
 from .values import InvalidValue, parse_value
 
 REQUIRED = ["unit_code", "indicator_code", "value"]
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _("Dòng %(row)s, cột %(field)s: %(reason)s") % {
-            "row": self.row,
-            "field": self.field,
-            "reason": self.reason,
-        }
-
-
-class ImportRejected(Exception):
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
 
 
 @dataclass
@@ -96,12 +76,12 @@ def values_import(
 ) -> ImportResult:
     """Check every row, then write all values in one transaction; any bad row rejects the whole file."""
     if period.locked:
-        raise ImportRejected([RowError(0, "period", _("kỳ %(p)s đã khóa, không nhận sửa đổi") % {"p": period.code})])
+        raise FileRejected([RowProblem(0, "period", _("kỳ %(p)s đã khóa, không nhận sửa đổi") % {"p": period.code})])
     try:
         header, rows = read_rows(source, filename=filename)
         require_columns(header, REQUIRED)
     except TableError as exc:
-        raise ImportRejected([RowError(1, "header", str(exc))])
+        raise FileRejected([RowProblem(1, "header", str(exc))])
     catalog = catalog or Catalog()
     codes = set()
     for _n, row in rows:
@@ -111,22 +91,24 @@ def values_import(
             codes.update({text, "0" + text})
     units_by_code = {u.code: u for u in AdminUnit.objects.filter(code__in=codes)}
 
-    errors: list[RowError] = []
+    errors: list[RowProblem] = []
     parsed: dict[tuple[int, int], tuple[Indicator, object, str, int]] = {}
     for number, row in rows:
         unit = find_unit_code(row.get("unit_code") or "", units_by_code)
         if unit is None:
-            errors.append(RowError(number, "unit_code", _("không có đơn vị mã '%(c)s'") % {"c": row.get("unit_code")}))
+            errors.append(
+                RowProblem(number, "unit_code", _("không có đơn vị mã '%(c)s'") % {"c": row.get("unit_code")})
+            )
             continue
         code = str(row.get("indicator_code") or "").strip()
         row_set = str(row.get("rule_set") or "").strip() or rule_set_code
         indicator, reason = resolve_indicator(unit, code, row_set, catalog, period)
         if indicator is None:
-            errors.append(RowError(number, "indicator_code", reason))
+            errors.append(RowProblem(number, "indicator_code", reason))
             continue
         if indicator.derived:
             errors.append(
-                RowError(
+                RowProblem(
                     number, "indicator_code", _("chỉ tiêu '%(c)s' được tính tự động từ đơn vị cấp dưới") % {"c": code}
                 )
             )
@@ -134,15 +116,15 @@ def values_import(
         try:
             value = parse_value(indicator.kind, row.get("value"))
         except InvalidValue as exc:
-            errors.append(RowError(number, "value", str(exc)))
+            errors.append(RowProblem(number, "value", str(exc)))
             continue
         key = (unit.id, indicator.id)
         if key in parsed:
-            errors.append(RowError(number, "indicator_code", _("trùng với dòng %(r)s") % {"r": parsed[key][3]}))
+            errors.append(RowProblem(number, "indicator_code", _("trùng với dòng %(r)s") % {"r": parsed[key][3]}))
             continue
         parsed[key] = (indicator, value, str(row.get("note") or "").strip(), number)
     if errors:
-        raise ImportRejected(errors)
+        raise FileRejected(errors)
 
     result = ImportResult(period=period.code)
     unit_by_id = {u.id: u for u in units_by_code.values()}

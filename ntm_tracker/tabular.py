@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -12,6 +13,32 @@ from django.utils.translation import gettext as _
 
 class TableError(ValueError):
     """The file cannot be read as a table (wrong type, no header, missing columns)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell of an imported file, said so the official can find and fix it."""
+
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return _("Dòng %(row)d, cột «%(field)s»: %(reason)s") % {
+            "row": self.row,
+            "field": self.field,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class FileRejected(Exception):
+    """A file with at least one bad row: nothing was written."""
+
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 def _cell(value) -> object:

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from criteria.cli import check_rule_set_code, period_by_code
-from criteria.importers import ImportRejected, values_import
+from criteria.importers import values_import
+from ntm_tracker.tabular import FileRejected
 
 
 class Command(BaseCommand):
@@ -24,9 +25,9 @@ class Command(BaseCommand):
         reporting_period = period_by_code(period, create=True)
         try:
             result = values_import(source=data, filename=file, period=reporting_period, rule_set_code=rule_set)
-        except ImportRejected as exc:
-            lines = [_("Tệp bị từ chối, không có giá trị nào được lưu (%(n)s lỗi):") % {"n": len(exc.errors)}]
-            lines += [f"  {error}" for error in exc.errors]
+        except FileRejected as exc:
+            lines = [_("Tệp bị từ chối, không có giá trị nào được lưu (%(n)s lỗi):") % {"n": len(exc.problems)}]
+            lines += [f"  {error}" for error in exc.problems]
             raise CommandError("\n".join(lines))
         self.stdout.write(
             _("Kỳ %(p)s: %(c)s giá trị mới, %(u)s cập nhật, %(s)s không đổi; đã tính lại %(n)s đơn vị.")
