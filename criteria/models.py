@@ -272,6 +272,7 @@ class IndicatorValue(models.Model):
     note = models.TextField(_("ghi chú"), blank=True)
     status = models.CharField(max_length=12, choices=ValueStatus.choices, default=ValueStatus.DRAFT)
     version = models.PositiveIntegerField(default=1)
+    return_reason = models.TextField(_("lý do trả lại"), blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     updated_at = models.DateTimeField(auto_now=True)
     is_demo = models.BooleanField(default=False)
@@ -334,3 +335,112 @@ class Recognition(models.Model):
         verbose_name = _("quyết định công nhận")
         verbose_name_plural = _("quyết định công nhận")
         ordering = ["decision_date"]
+
+
+class ValueChange(models.Model):
+    """Every change of a value or of its review status: who, when, old and new, and why. Never edited."""
+
+    class Action(models.TextChoices):
+        SAVE = "save", _("Lưu")
+        SUBMIT = "submit", _("Gửi duyệt")
+        APPROVE = "approve", _("Duyệt")
+        RETURN = "return", _("Trả lại")
+        IMPORT = "import", _("Nhập từ tệp")
+
+    value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    old_number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    new_number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    old_boolean = models.BooleanField(null=True, blank=True)
+    new_boolean = models.BooleanField(null=True, blank=True)
+    old_status = models.CharField(max_length=12, choices=ValueStatus.choices, blank=True)
+    new_status = models.CharField(max_length=12, choices=ValueStatus.choices, blank=True)
+    old_note = models.TextField(blank=True)
+    new_note = models.TextField(blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("lịch sử giá trị")
+        verbose_name_plural = _("lịch sử giá trị")
+        ordering = ["at", "id"]
+
+
+class Evidence(models.Model):
+    """A file of evidence (minh chứng) attached to a value, stored under a random name outside the static root."""
+
+    value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to="evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+        ordering = ["uploaded_at", "id"]
+
+
+class Submission(models.Model):
+    """A unit's values for a period as sent to review: the district's review queue is made of these."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Đang nhập")
+        SUBMITTED = "submitted", _("Chờ duyệt")
+        RETURNED = "returned", _("Trả lại")
+        APPROVED = "approved", _("Đã duyệt")
+
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="submissions")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="submissions")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("hồ sơ gửi duyệt")
+        verbose_name_plural = _("hồ sơ gửi duyệt")
+        constraints = [models.UniqueConstraint(fields=["unit", "period"], name="submission_unique_unit_period")]
+
+
+class RecomputeRun(models.Model):
+    """A full recompute (of a period, or of everything): its progress, shown as a progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang chạy")
+        DONE = "done", _("Hoàn thành")
+        FAILED = "failed", _("Lỗi")
+
+    period = models.ForeignKey(ReportingPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    trigger = models.CharField(max_length=20, default="manual")
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    units_total = models.PositiveIntegerField(default=0)
+    units_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("lần tính lại")
+        verbose_name_plural = _("lần tính lại")
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.units_done / self.units_total) if self.units_total else 0
