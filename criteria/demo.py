@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from communes.models import AdminUnit, Kind, Level, Membership, Role
+from reports.demo import demo_targets
 
 from . import engine
 from .catalog import Catalog, RuleSetEntry
@@ -84,6 +85,7 @@ DEMO_USERS = (
     ("demo-xa-dongtam", "06844", Role.COMMUNE_OFFICIAL, "Cán bộ xã Đồng Tâm (mẫu)"),
     ("demo-huyen-binhlieu", "198", Role.DISTRICT_REVIEWER, "Cán bộ huyện Bình Liêu (mẫu)"),
     ("demo-tinh-quangninh", PROVINCE, Role.PROVINCIAL_VIEWER, "Lãnh đạo tỉnh Quảng Ninh (mẫu)"),
+    ("demo-tinh-dieuphoi", PROVINCE, Role.PROVINCIAL_COORDINATOR, "Văn phòng điều phối NTM tỉnh Quảng Ninh (mẫu)"),
     ("demo-admin", None, Role.ADMINISTRATOR, "Quản trị hệ thống (mẫu)"),
 )
 
@@ -301,6 +303,7 @@ def demo_load(*, password: str | None = None) -> dict:
             )
             written += _store(village, year, _values_for(thon, village, year, fails, seed=village.code))
         logins = _users(password)
+        demo_targets()  # the province dashboard's yearly targets, marked demo
     for period in sorted(periods.values(), key=lambda p: (p.end, p.start)):
         attainment_recompute(period=period, catalog=catalog)
     return {"values": written, "periods": sorted(periods), "logins": logins}

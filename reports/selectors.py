@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,13 +19,18 @@ from communes.models import AdminUnit, Level, Membership
 from criteria.models import (
     Attainment,
     Criterion,
+    Evidence,
     Indicator,
     IndicatorValue,
+    Recognition,
     ReportingPeriod,
     RuleSet,
+    Submission,
     Tier,
     ValueKind,
 )
+
+from .dashboards import LIGHT_FIELDS, NO_SUBMISSION, Cell, Standing, recognised_on, standing_for
 
 MET = "met"
 NOT_MET = "not_met"
@@ -73,6 +78,8 @@ class IndicatorRow:
     has_value: bool = False
     note: str = ""
     is_demo: bool = False
+    evidence: int = 0
+    review_status: str = ""  # the value's own review status; "" when nothing was entered
 
 
 @dataclass
@@ -91,6 +98,24 @@ class RuleSetReport:
     attainment: Attainment
     criteria: list[CriterionBlock]
     conditions: CriterionBlock | None
+    start: tuple[int, int] | None = None  # (criteria, indicators) met at the first period of the year
+    start_period: ReportingPeriod | None = None
+
+    @property
+    def change_criteria(self) -> int | None:
+        return None if self.start is None else self.attainment.criteria_met - self.start[0]
+
+    @property
+    def change_indicators(self) -> int | None:
+        return None if self.start is None else self.attainment.indicators_met - self.start[1]
+
+    @property
+    def missing_criteria(self) -> int:
+        return self.attainment.criteria_total - self.attainment.criteria_met
+
+    @property
+    def missing_indicators(self) -> int:
+        return self.attainment.indicators_total - self.attainment.indicators_met
 
     @property
     def rule_set(self) -> RuleSet:
@@ -124,6 +149,21 @@ class UnitPage:
     child_sets: list[RuleSet]
     children: list[ChildRow]
     is_demo: bool
+    standing: Standing | None = None
+    submission: str = NO_SUBMISSION
+    # per own rule set: [(period, criteria met, indicators met)] over every period with a result
+    trend: list[tuple[RuleSet, list[tuple[ReportingPeriod, int, int]]]] = field(default_factory=list)
+
+    @property
+    def village_status(self) -> list[tuple[RuleSet, int, int, int]]:
+        """Per village set: villages meeting it, not meeting it, and without a result."""
+        out = []
+        for index, rule_set in enumerate(self.child_sets):
+            current = [row for row in self.children if not row.is_past]
+            met = sum(1 for row in current if row.cells[index] is not None and row.cells[index].attained)
+            not_met = sum(1 for row in current if row.cells[index] is not None and not row.cells[index].attained)
+            out.append((rule_set, met, not_met, len(current) - met - not_met))
+        return out
 
     @property
     def is_commune_or_village(self) -> bool:
@@ -145,7 +185,12 @@ def unit_periods(*, unit: AdminUnit) -> list[ReportingPeriod]:
 
 
 def _value_rows(
-    rule_sets: list[RuleSet], attainments: dict[int, Attainment], values: dict[int, IndicatorValue]
+    rule_sets: list[RuleSet],
+    attainments: dict[int, Attainment],
+    values: dict[int, IndicatorValue],
+    evidence: dict[int, int] | None = None,
+    *,
+    missing_first: bool = False,
 ) -> dict[int, tuple[list[CriterionBlock], CriterionBlock | None]]:
     criteria = list(Criterion.objects.filter(rule_set__in=rule_sets).order_by("rule_set_id", "position", "id"))
     indicators = list(Indicator.objects.filter(rule_set__in=rule_sets).order_by("rule_set_id", "position", "id"))
@@ -181,6 +226,8 @@ def _value_rows(
             row.has_value = raw is not None
             row.note = value.note
             row.is_demo = value.is_demo
+            row.review_status = value.status
+            row.evidence = (evidence or {}).get(indicator.pk, 0)
         group = blocks[indicator.rule_set_id]
         if indicator.criterion_id is None:
             group.setdefault(None, CriterionBlock(criterion=None, status=NO_DATA)).rows.append(row)
@@ -191,12 +238,22 @@ def _value_rows(
         conditions = group.pop(None, None)
         if conditions is not None:
             conditions.status = MET if all(r.status == MET for r in conditions.rows) else NOT_MET
-        result[rs_id] = (list(group.values()), conditions)
+        criteria_blocks = list(group.values())
+        if missing_first:
+            # what is still missing comes first; the codes keep the official numbering visible
+            criteria_blocks.sort(key=lambda b: b.status == MET)
+            for block in [*criteria_blocks, *([conditions] if conditions else [])]:
+                block.rows.sort(key=lambda r: r.status == MET)
+        result[rs_id] = (criteria_blocks, conditions)
     return result
 
 
+def _period_key(period: ReportingPeriod) -> tuple:
+    return (period.end, period.start)
+
+
 def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
-    """Everything the unit page shows, in at most eight queries whatever the size of the subtree."""
+    """Everything the unit page shows, in at most twelve queries whatever the size of the subtree."""
     ancestors = list(AdminUnit.objects.ancestors_of(unit).order_by("level"))
     periods = unit_periods(unit=unit)
     if period_code:
@@ -206,6 +263,9 @@ def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
 
     reports: list[RuleSetReport] = []
     is_demo = unit.is_demo
+    standing = None
+    submission = NO_SUBMISSION
+    trend: list[tuple[RuleSet, list[tuple[ReportingPeriod, int, int]]]] = []
     if period is not None:
         own = sorted(
             Attainment.objects.filter(unit=unit, period=period).select_related("rule_set"),
@@ -218,30 +278,84 @@ def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
                 v.indicator_id: v
                 for v in IndicatorValue.objects.filter(unit=unit, period=period, indicator__rule_set__in=rule_sets)
             }
+            evidence = dict(
+                Evidence.objects.filter(value__unit=unit, value__period=period)
+                .values_list("value__indicator_id")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
             is_demo = is_demo or any(v.is_demo for v in values.values())
-            blocks = _value_rows(rule_sets, by_set, values)
+            blocks = _value_rows(rule_sets, by_set, values, evidence, missing_first=True)
+            periods_by_id = {p.pk: p for p in periods}
+            history = [
+                h for h in Attainment.objects.filter(unit=unit).values(*LIGHT_FIELDS) if h["period_id"] in periods_by_id
+            ]
+            starts: dict[int, dict] = {}
+            for h in history:
+                p = periods_by_id[h["period_id"]]
+                if p.year == period.year and _period_key(p) < _period_key(period):
+                    best = starts.get(h["rule_set_id"])
+                    if best is None or _period_key(p) < _period_key(periods_by_id[best["period_id"]]):
+                        starts[h["rule_set_id"]] = h
             reports = [
-                RuleSetReport(attainment=a, criteria=blocks[a.rule_set_id][0], conditions=blocks[a.rule_set_id][1])
+                RuleSetReport(
+                    attainment=a,
+                    criteria=blocks[a.rule_set_id][0],
+                    conditions=blocks[a.rule_set_id][1],
+                    start=(starts[a.rule_set_id]["criteria_met"], starts[a.rule_set_id]["indicators_met"])
+                    if a.rule_set_id in starts
+                    else None,
+                    start_period=periods_by_id[starts[a.rule_set_id]["period_id"]] if a.rule_set_id in starts else None,
+                )
                 for a in own
             ]
+            for a in own:
+                series = sorted(
+                    (
+                        (periods_by_id[h["period_id"]], h["criteria_met"], h["indicators_met"])
+                        for h in history
+                        if h["rule_set_id"] == a.rule_set_id
+                    ),
+                    key=lambda item: _period_key(item[0]),
+                )
+                trend.append((a.rule_set, series))
+            recognised = [
+                r.rule_set
+                for r in Recognition.objects.filter(unit=unit).select_related("rule_set")
+                if recognised_on(r, period.end)
+            ]
+            cells = [
+                Cell(
+                    unit_id=unit.pk,
+                    rule_set=a.rule_set,
+                    period=period,
+                    **{k: getattr(a, k) for k in LIGHT_FIELDS if k not in ("unit_id", "rule_set_id", "period_id")},
+                    missing=a.missing,
+                    criteria_status=a.criteria_status,
+                )
+                for a in own
+            ]
+            standing = standing_for(cells, recognised)
+        submission = Submission.objects.filter(unit=unit, period=period).values_list("status", flat=True).first()
+        submission = submission or NO_SUBMISSION
 
     children_units = list(AdminUnit.objects.filter(parent=unit).order_by("path"))
     is_demo = is_demo or any(child.is_demo for child in children_units)
     child_sets: list[RuleSet] = []
     children: list[ChildRow] = []
     if children_units:
-        cells: dict[tuple[int, int], Attainment] = {}
+        cells_by_child: dict[tuple[int, int], Attainment] = {}
         sets: dict[int, RuleSet] = {}
         if period is not None:
             for attainment in Attainment.objects.filter(unit__parent=unit, period=period).select_related("rule_set"):
-                cells[(attainment.unit_id, attainment.rule_set_id)] = attainment
+                cells_by_child[(attainment.unit_id, attainment.rule_set_id)] = attainment
                 sets[attainment.rule_set_id] = attainment.rule_set
         child_sets = sorted(sets.values(), key=_set_order)
         today = timezone.localdate()
         children = [
             ChildRow(
                 unit=child,
-                cells=[cells.get((child.pk, rs.pk)) for rs in child_sets],
+                cells=[cells_by_child.get((child.pk, rs.pk)) for rs in child_sets],
                 is_past=child.valid_to is not None and child.valid_to <= today,
             )
             for child in children_units
@@ -256,4 +370,7 @@ def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
         child_sets=child_sets,
         children=children,
         is_demo=is_demo,
+        standing=standing,
+        submission=submission,
+        trend=trend,
     )

@@ -1,0 +1,368 @@
+"""Plotly figure dicts for the dashboards, served as JSON by the chart data endpoint.
+
+Colours are the Okabe–Ito pairs, readable with the common colour-vision deficiencies, and the same on every
+chart and badge: met is blue, not met is vermillion, no data is grey. Tiers are shades of blue, darker as the
+tier rises; "no tier yet" takes the not-met colour. Every chart has a table or text beside it on the page.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .dashboards import TIER_BUCKETS, DistrictDashboard, ProvinceDashboard, tier_label
+from .selectors import MET, NO_DATA, NOT_MET, UnitPage
+
+COLOURS = {MET: "#0072B2", NOT_MET: "#D55E00", NO_DATA: "#BBBBBB"}
+TIER_COLOURS = {"": "#D55E00", "ntm": "#9ECAE1", "nang_cao": "#3C8DC4", "kieu_mau": "#08306B"}
+STATUS_LEVEL = {NO_DATA: 0, NOT_MET: 1, MET: 2}
+
+
+def status_label(status: str) -> str:
+    return {MET: _("Đạt"), NOT_MET: _("Chưa đạt"), NO_DATA: _("Chưa có số liệu")}[status]
+
+
+def _layout(title: str, *, height: int = 320, **extra) -> dict:
+    # Plotly's separators: decimal mark then thousands mark, as the page's language writes numbers.
+    separators = ".," if (get_language() or "vi").startswith("en") else ",."
+    layout = {
+        "title": {"text": title, "font": {"size": 15}, "x": 0, "xanchor": "left"},
+        "height": height,
+        "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
+        "separators": separators,
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.18},
+        "hoverlabel": {"align": "left"},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _short(text: str, length: int = 28) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _status_bars(labels: list[str], counts: dict[str, list[int]], *, horizontal: bool = True) -> list[dict]:
+    traces = []
+    for status in (MET, NOT_MET, NO_DATA):
+        values = counts[status]
+        trace = {
+            "type": "bar",
+            "name": status_label(status),
+            "marker": {"color": COLOURS[status]},
+            "hovertemplate": "%{" + ("y" if horizontal else "x") + "}: %{" + ("x" if horizontal else "y") + "}",
+        }
+        if horizontal:
+            trace.update({"x": values, "y": labels, "orientation": "h"})
+        else:
+            trace.update({"x": labels, "y": values})
+        traces.append(trace)
+    return traces
+
+
+def _heatmap(rows: list[str], columns: list[str], statuses: list[list[str]], title: str, *, names=None) -> dict:
+    """A categorical heat map: each cell met / not met / no data in the three fixed colours."""
+    z = [[STATUS_LEVEL[s] for s in row] for row in statuses]
+    text = [[status_label(s) for s in row] for row in statuses]
+    scale = [
+        [0.0, COLOURS[NO_DATA]],
+        [0.333, COLOURS[NO_DATA]],
+        [0.334, COLOURS[NOT_MET]],
+        [0.666, COLOURS[NOT_MET]],
+        [0.667, COLOURS[MET]],
+        [1.0, COLOURS[MET]],
+    ]
+    customdata = [[(names or {}).get(c, c) for c in columns] for _row in rows]
+    data = [
+        {
+            "type": "heatmap",
+            "z": z,
+            "x": columns,
+            "y": rows,
+            "zmin": 0,
+            "zmax": 2,
+            "text": text,
+            "customdata": customdata,
+            "colorscale": scale,
+            "showscale": False,
+            "xgap": 2,
+            "ygap": 2,
+            "hovertemplate": "%{y} · %{x} %{customdata}<br>%{text}<extra></extra>",
+        }
+    ]
+    # three invisible traces give the heat map a legend in the same colours as the bar charts
+    for status in (MET, NOT_MET, NO_DATA):
+        data.append(
+            {
+                "type": "bar",
+                "x": [None],
+                "y": [None],
+                "name": status_label(status),
+                "marker": {"color": COLOURS[status]},
+                "hoverinfo": "skip",
+            }
+        )
+    height = max(240, 60 + 26 * len(rows))
+    return {
+        "data": data,
+        "layout": _layout(
+            title,
+            height=height,
+            margin={"l": 130, "r": 16, "t": 40, "b": 40},
+            xaxis={"type": "category", "side": "top", "tickangle": 0, "fixedrange": True},
+            yaxis={"type": "category", "autorange": "reversed", "fixedrange": True},
+            legend={"orientation": "h", "y": -0.05, "yanchor": "top"},
+        ),
+    }
+
+
+def _tier_bars(x: list[str], per_tier: dict[str, list[int]], title: str, *, height: int = 320) -> dict:
+    data = [
+        {
+            "type": "bar",
+            "name": tier_label(tier),
+            "x": x,
+            "y": per_tier[tier],
+            "marker": {"color": TIER_COLOURS[tier]},
+        }
+        for tier in TIER_BUCKETS
+        if any(per_tier[tier])
+    ]
+    return {"data": data, "layout": _layout(title, height=height, barmode="stack", yaxis={"rangemode": "tozero"})}
+
+
+# --- the commune page -------------------------------------------------------------------------------
+
+
+def commune_figures(page: UnitPage) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    for report in page.reports:
+        rs = report.rule_set
+        if not report.criteria:
+            continue
+        blocks = sorted(report.criteria, key=lambda b: (b.criterion.position, b.criterion.pk))
+        labels = [f"{b.criterion.code}. {_short(b.criterion.name, 22)}" for b in blocks]
+        counts = {status: [sum(1 for r in b.rows if r.status == status) for b in blocks] for status in COLOURS}
+        figures[f"criteria-{rs.code}"] = {
+            "data": _status_bars(labels, counts),
+            "layout": _layout(
+                _("Chỉ tiêu đạt theo tiêu chí"),
+                height=max(260, 70 + 22 * len(blocks)),
+                barmode="stack",
+                margin={"l": 190, "r": 16, "t": 40, "b": 40},
+                yaxis={"autorange": "reversed", "automargin": True},
+                xaxis={"dtick": 1 if max((len(b.rows) for b in blocks), default=0) <= 10 else None},
+            ),
+        }
+    lines = []
+    for rule_set, series in page.trend:
+        name = rule_set.short_name or _short(rule_set.name, 30)
+        x = [p.label for p, _c, _i in series]
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": _("%(set)s: chỉ tiêu đạt") % {"set": name},
+                "x": x,
+                "y": [i for _p, _c, i in series],
+            }
+        )
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "line": {"dash": "dot"},
+                "name": _("%(set)s: tiêu chí đạt") % {"set": name},
+                "x": x,
+                "y": [c for _p, c, _i in series],
+            }
+        )
+    if lines:
+        figures["trend"] = {
+            "data": lines,
+            "layout": _layout(_("Số tiêu chí, chỉ tiêu đạt qua các kỳ"), yaxis={"rangemode": "tozero"}),
+        }
+    village = page.village_status
+    if village:
+        labels = [rs.short_name or _short(rs.name, 30) for rs, *_rest in village]
+        counts = {
+            MET: [m for _rs, m, _n, _d in village],
+            NOT_MET: [n for _rs, _m, n, _d in village],
+            NO_DATA: [d for _rs, _m, _n, d in village],
+        }
+        figures["villages"] = {
+            "data": _status_bars(labels, counts),
+            "layout": _layout(
+                _("Các thôn theo tình trạng đạt chuẩn"),
+                height=max(200, 110 + 40 * len(labels)),
+                barmode="stack",
+                margin={"l": 150, "r": 16, "t": 40, "b": 40},
+                yaxis={"automargin": True},
+            ),
+        }
+    return figures
+
+
+# --- the district dashboard -------------------------------------------------------------------------
+
+
+def district_figures(board: DistrictDashboard) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    labels = [tier_label(t) for t in TIER_BUCKETS]
+    figures["tiers"] = {
+        "data": [
+            {
+                "type": "bar",
+                "x": labels,
+                "y": [board.tiers[t] for t in TIER_BUCKETS],
+                "marker": {"color": [TIER_COLOURS[t] for t in TIER_BUCKETS]},
+                "text": [board.tiers[t] for t in TIER_BUCKETS],
+                "textposition": "auto",
+                "hovertemplate": "%{x}: %{y}<extra></extra>",
+            }
+        ],
+        "layout": _layout(_("Số xã theo bậc"), yaxis={"rangemode": "tozero", "dtick": 1}),
+    }
+    primary = board.primary
+    if primary is not None:
+        ranked = [(r, r.cell(primary)) for r in board.communes if r.cell(primary) is not None]
+        ranked.sort(key=lambda item: (item[1].indicators_met, item[0].unit.name))
+        figures["indicators"] = {
+            "data": [
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": [r.unit.name for r, _c in ranked],
+                    "x": [c.indicators_met for _r, c in ranked],
+                    "text": [f"{c.indicators_met}/{c.indicators_total}" for _r, c in ranked],
+                    "textposition": "auto",
+                    "marker": {"color": [COLOURS[MET] if c.attained else COLOURS[NOT_MET] for _r, c in ranked]},
+                    "hovertemplate": "%{y}: %{text}<extra></extra>",
+                }
+            ],
+            "layout": _layout(
+                _("Chỉ tiêu đạt theo xã (%(set)s)") % {"set": primary.short_name or _short(primary.name, 40)},
+                height=max(220, 70 + 28 * len(ranked)),
+                margin={"l": 120, "r": 16, "t": 40, "b": 30},
+                xaxis={"range": [0, max((c.indicators_total for _r, c in ranked), default=1)]},
+                showlegend=False,
+            ),
+        }
+        if board.criteria:
+            rows = [r for r in board.communes if r.cell(primary) is not None]
+            figures["heatmap"] = _heatmap(
+                [r.unit.name for r in rows],
+                [c.code for c in board.criteria],
+                [[r.cell(primary).criteria_status.get(c.code, NO_DATA) for c in board.criteria] for r in rows],
+                _("Xã × tiêu chí"),
+                names={c.code: c.name for c in board.criteria},
+            )
+    closest = board.closest()
+    if closest:
+        closest = list(reversed(closest))
+        figures["closest"] = {
+            "data": [
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": [r.unit.name for r in closest],
+                    "x": [r.standing.next.cell.distance for r in closest],
+                    "customdata": [
+                        [
+                            tier_label(r.standing.next.rule_set.tier),
+                            ", ".join(r.standing.next.cell.missing[:12])
+                            + ("…" if len(r.standing.next.cell.missing) > 12 else ""),
+                        ]
+                        for r in closest
+                    ],
+                    "marker": {"color": COLOURS[NOT_MET]},
+                    "hovertemplate": "%{y} → %{customdata[0]}: "
+                    + _("còn thiếu %{x}")
+                    + "<br>%{customdata[1]}<extra></extra>",
+                }
+            ],
+            "layout": _layout(
+                _("Gần bậc tiếp theo nhất (số chỉ tiêu còn thiếu)"),
+                height=max(200, 70 + 30 * len(closest)),
+                margin={"l": 120, "r": 16, "t": 40, "b": 30},
+                showlegend=False,
+                xaxis={"rangemode": "tozero"},
+            ),
+        }
+    return figures
+
+
+# --- the province dashboard -------------------------------------------------------------------------
+
+
+def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    districts = board.districts
+    names = [_short(d.row.unit.name.replace("Thành phố", "TP").replace("Thị xã", "TX"), 18) for d in districts]
+    per_tier = {t: [d.tiers[t] for d in districts] for t in TIER_BUCKETS}
+    figures["tiers"] = _tier_bars(names, per_tier, _("Xã theo bậc, từng huyện"), height=360)
+    figures["tiers"]["layout"]["xaxis"] = {"tickangle": -35}
+    figures["tiers"]["layout"]["margin"] = {"l": 40, "r": 16, "t": 40, "b": 90}
+    figures["tiers"]["layout"]["legend"] = {
+        "orientation": "h",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "x": 1,
+        "xanchor": "right",
+    }
+    if board.trend:
+        figures["trend"] = {
+            "data": [
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": tier_label(tier),
+                    "x": [p.label for p, _counts in board.trend],
+                    "y": [counts[tier] for _p, counts in board.trend],
+                    "line": {"color": TIER_COLOURS[tier], "width": 3},
+                }
+                for tier in TIER_BUCKETS
+                if tier and any(counts[tier] for _p, counts in board.trend)
+            ],
+            "layout": _layout(_("Số xã đạt từng bậc qua các kỳ"), yaxis={"rangemode": "tozero"}),
+        }
+    primary = board.district_primary
+    if primary is not None and board.district_criteria:
+        rows = [d.row for d in districts]
+        figures["heatmap"] = _heatmap(
+            [r.unit.name for r in rows],
+            [c.code for c in board.district_criteria],
+            [
+                [
+                    (r.cell(primary).criteria_status.get(c.code, NO_DATA) if r.cell(primary) else NO_DATA)
+                    for c in board.district_criteria
+                ]
+                for r in rows
+            ],
+            _("Huyện × tiêu chí (%(set)s)") % {"set": primary.short_name or _short(primary.name, 40)},
+            names={c.code: c.name for c in board.district_criteria},
+        )
+    if board.most_missing:
+        items = list(reversed(board.most_missing))
+        figures["missing"] = {
+            "data": [
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": [f"{m.code} {_short(m.text, 30)}" for m in items],
+                    "x": [m.count for m in items],
+                    "marker": {"color": COLOURS[NOT_MET]},
+                    "hovertemplate": "%{y}: %{x}<extra></extra>",
+                }
+            ],
+            "layout": _layout(
+                _("Chỉ tiêu xã còn thiếu nhiều nhất"),
+                height=max(240, 70 + 26 * len(items)),
+                margin={"l": 230, "r": 16, "t": 40, "b": 30},
+                showlegend=False,
+                xaxis={"rangemode": "tozero", "dtick": 1},
+            ),
+        }
+    return figures

@@ -1,0 +1,666 @@
+"""Reads behind the district and province dashboards, and the tier ladder shared with the commune page.
+
+Stored attainment only. Each dashboard runs a fixed number of queries whatever the number of units in the
+subtree (pinned by tests): the subtree's results are loaded in one light query and picked in memory.
+
+A unit's row in a dashboard is its latest stored result for each rule set "as of" the chosen period (the
+latest period that ends on or before it), so a commune that reported at 6 months still counts in a 9-month
+view of its district; the row says which period it comes from when it is not the chosen one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from communes.models import AdminUnit, Kind, Level
+from criteria.models import (
+    Attainment,
+    Criterion,
+    Indicator,
+    Recognition,
+    ReportingPeriod,
+    RuleSet,
+    Submission,
+    Tier,
+)
+
+from .models import YearTarget
+
+# The ladder of a unit: NTM → nâng cao → kiểu mẫu (and "completed" for provinces, towns and cities).
+LADDER = (Tier.NTM, Tier.NANG_CAO, Tier.KIEU_MAU)
+TIER_RANK = {Tier.NTM: 1, Tier.NANG_CAO: 2, Tier.KIEU_MAU: 3, Tier.COMPLETED: 1, Tier.SMART: 1}
+# The buckets a chart of "units by tier" shows, lowest first; "" is "no tier reached yet".
+TIER_BUCKETS = ("", Tier.NTM, Tier.NANG_CAO, Tier.KIEU_MAU)
+NO_SUBMISSION = "none"
+
+LIGHT_FIELDS = (
+    "id",
+    "unit_id",
+    "rule_set_id",
+    "period_id",
+    "criteria_met",
+    "criteria_total",
+    "indicators_met",
+    "indicators_total",
+    "conditions_met",
+    "conditions_total",
+    "no_data",
+    "attained",
+    "prerequisite_met",
+    "computed_at",
+)
+
+
+def tier_rank(tier: str | None) -> int:
+    return TIER_RANK.get(tier, 0) if tier else 0
+
+
+def tier_label(tier: str | None) -> str:
+    from django.utils.translation import gettext as _
+
+    return {
+        Tier.NTM: _("NTM"),
+        Tier.NANG_CAO: _("NTM nâng cao"),
+        Tier.KIEU_MAU: _("NTM kiểu mẫu"),
+        Tier.COMPLETED: _("Hoàn thành nhiệm vụ NTM"),
+        Tier.SMART: _("Thông minh"),
+    }.get(tier or "", _("Chưa đạt bậc nào"))
+
+
+@dataclass
+class Cell:
+    """One unit's stored result for one rule set: the counts, and those of the first period of its year."""
+
+    id: int
+    unit_id: int
+    rule_set: RuleSet
+    period: ReportingPeriod
+    criteria_met: int
+    criteria_total: int
+    indicators_met: int
+    indicators_total: int
+    conditions_met: int
+    conditions_total: int
+    no_data: int
+    attained: bool
+    prerequisite_met: bool
+    computed_at: dt.datetime
+    start: tuple[int, int] | None = None  # (criteria, indicators) met at the first period of the year
+    criteria_status: dict = field(default_factory=dict)
+    missing: list = field(default_factory=list)
+
+    @property
+    def change_criteria(self) -> int | None:
+        return None if self.start is None else self.criteria_met - self.start[0]
+
+    @property
+    def change_indicators(self) -> int | None:
+        return None if self.start is None else self.indicators_met - self.start[1]
+
+    @property
+    def missing_indicators(self) -> int:
+        return self.indicators_total - self.indicators_met
+
+    @property
+    def missing_criteria(self) -> int:
+        return self.criteria_total - self.criteria_met
+
+    @property
+    def missing_conditions(self) -> int:
+        return self.conditions_total - self.conditions_met
+
+    @property
+    def distance(self) -> int:
+        """What is left to reach this set: missing indicators plus unmet conditions."""
+        return self.missing_indicators + self.missing_conditions
+
+    @property
+    def has_criteria(self) -> bool:
+        return bool(self.criteria_total) or not self.conditions_total
+
+
+@dataclass
+class NextTier:
+    rule_set: RuleSet
+    cell: Cell
+
+
+@dataclass
+class Standing:
+    """Where a unit stands on its ladder: the tier its results reach and the tier it is recognised at."""
+
+    reached: str | None
+    recognised: str | None
+    next: NextTier | None
+
+    @property
+    def current(self) -> str | None:
+        """The higher of both: a recognised tier is held until revoked, as the engine holds it."""
+        return self.reached if tier_rank(self.reached) >= tier_rank(self.recognised) else self.recognised
+
+
+def standing_for(cells: list[Cell], recognised_sets: list[RuleSet]) -> Standing:
+    reached = None
+    for cell in cells:
+        if cell.attained and tier_rank(cell.rule_set.tier) > tier_rank(reached):
+            reached = cell.rule_set.tier
+    recognised = None
+    for rule_set in recognised_sets:
+        if tier_rank(rule_set.tier) > tier_rank(recognised):
+            recognised = rule_set.tier
+    held = max(tier_rank(reached), tier_rank(recognised))
+    candidates = [c for c in cells if not c.attained and tier_rank(c.rule_set.tier) > held]
+    nxt = None
+    if candidates:
+        cell = min(candidates, key=lambda c: (tier_rank(c.rule_set.tier), c.distance))
+        nxt = NextTier(rule_set=cell.rule_set, cell=cell)
+    return Standing(reached=reached, recognised=recognised, next=nxt)
+
+
+def recognised_on(recognition: Recognition, day: dt.date) -> bool:
+    return recognition.decision_date <= day and (recognition.revoked_on is None or recognition.revoked_on > day)
+
+
+def _period_key(period: ReportingPeriod) -> tuple:
+    return (period.end, period.start)
+
+
+@dataclass
+class UnitRow:
+    unit: AdminUnit
+    cells: dict[int, Cell]  # rule set id → cell
+    standing: Standing
+    submission: str = NO_SUBMISSION
+    period_note: ReportingPeriod | None = None  # set when the row's results come from an earlier period
+    parent: AdminUnit | None = None
+
+    def cell(self, rule_set: RuleSet | None) -> Cell | None:
+        return self.cells.get(rule_set.pk) if rule_set else None
+
+
+@dataclass
+class SubtreeState:
+    """Everything loaded once for a subtree dashboard."""
+
+    unit: AdminUnit
+    ancestors: list[AdminUnit]
+    periods: list[ReportingPeriod]
+    period: ReportingPeriod | None
+    units: list[AdminUnit]
+    rule_sets: dict[int, RuleSet]
+    rows: dict[int, UnitRow]  # unit id → row (every unit of the subtree down to communes)
+    history: list[dict]  # light attainment rows of every period up to the chosen one
+    recognitions: list[Recognition]
+
+    def rows_at(self, level: int, *, rural_only: bool = False) -> list[UnitRow]:
+        out = [r for r in self.rows.values() if r.unit.level == level and r.unit.pk != self.unit.pk]
+        if rural_only:
+            out = [r for r in out if r.unit.kind == Kind.XA]
+        return sorted(out, key=lambda r: r.unit.path)
+
+
+def _primary_set(rows: list[UnitRow]) -> RuleSet | None:
+    """The set most of the rows have a result for; sets of criteria before sets made only of conditions."""
+    counter: Counter[int] = Counter()
+    sets: dict[int, RuleSet] = {}
+    with_criteria: set[int] = set()
+    for row in rows:
+        for rs_id, cell in row.cells.items():
+            counter[rs_id] += 1
+            sets[rs_id] = cell.rule_set
+            if cell.criteria_total:
+                with_criteria.add(rs_id)
+    if not counter:
+        return None
+    best = max(counter, key=lambda rs_id: (rs_id in with_criteria, counter[rs_id], -tier_rank(sets[rs_id].tier)))
+    return sets[best]
+
+
+def subtree_periods(unit: AdminUnit) -> list[ReportingPeriod]:
+    with_results = Attainment.objects.filter(unit__path__startswith=unit.path).values("period_id")
+    return list(ReportingPeriod.objects.filter(pk__in=with_results))
+
+
+def load_subtree(*, unit: AdminUnit, period_code: str | None, down_to: int = Level.COMMUNE) -> SubtreeState:
+    """Seven queries: ancestors, periods, units, rule sets, light results, heavy results, recognitions."""
+    ancestors = list(AdminUnit.objects.ancestors_of(unit).order_by("level"))
+    periods = subtree_periods(unit)
+    if period_code:
+        period = next((p for p in periods if p.code == period_code), None)
+    else:
+        period = periods[-1] if periods else None
+    units = list(AdminUnit.objects.filter(path__startswith=unit.path, level__lte=down_to).order_by("path"))
+    by_id = {u.pk: u for u in units}
+    rule_sets = {rs.pk: rs for rs in RuleSet.objects.all()}
+    period_by_id = {p.pk: p for p in periods}
+    rows: dict[int, UnitRow] = {}
+    history: list[dict] = []
+    recognitions = list(
+        Recognition.objects.filter(unit__path__startswith=unit.path, unit__level__lte=down_to).select_related(
+            "rule_set"
+        )
+    )
+    if period is not None:
+        history = list(
+            Attainment.objects.filter(
+                unit__path__startswith=unit.path, unit__level__lte=down_to, period__end__lte=period.end
+            ).values(*LIGHT_FIELDS)
+        )
+    history = [h for h in history if h["period_id"] in period_by_id]
+    # latest result as of the period for each (unit, set), and the first of that result's year
+    latest: dict[tuple[int, int], dict] = {}
+    first: dict[tuple[int, int, int], dict] = {}
+    for h in history:
+        p = period_by_id[h["period_id"]]
+        key = (h["unit_id"], h["rule_set_id"])
+        if period is not None and _period_key(p) > _period_key(period):
+            continue
+        if key not in latest or _period_key(p) > _period_key(period_by_id[latest[key]["period_id"]]):
+            latest[key] = h
+        year_key = (h["unit_id"], h["rule_set_id"], p.year)
+        if year_key not in first or _period_key(p) < _period_key(period_by_id[first[year_key]["period_id"]]):
+            first[year_key] = h
+    heavy = {}
+    if latest:
+        heavy = {
+            a["id"]: a
+            for a in Attainment.objects.filter(id__in=[h["id"] for h in latest.values()]).values(
+                "id", "criteria_status", "missing"
+            )
+        }
+    cells_by_unit: dict[int, dict[int, Cell]] = defaultdict(dict)
+    for (unit_id, rs_id), h in latest.items():
+        p = period_by_id[h["period_id"]]
+        start_row = first.get((unit_id, rs_id, p.year))
+        start = None
+        if start_row is not None and start_row["id"] != h["id"]:
+            start = (start_row["criteria_met"], start_row["indicators_met"])
+        values = {k: h[k] for k in LIGHT_FIELDS if k not in ("unit_id", "rule_set_id", "period_id")}
+        cells_by_unit[unit_id][rs_id] = Cell(
+            unit_id=unit_id,
+            rule_set=rule_sets[rs_id],
+            period=p,
+            start=start,
+            criteria_status=heavy.get(h["id"], {}).get("criteria_status") or {},
+            missing=heavy.get(h["id"], {}).get("missing") or [],
+            **values,
+        )
+    day = period.end if period is not None else timezone.localdate()
+    recognised_by_unit: dict[int, list[RuleSet]] = defaultdict(list)
+    for recognition in recognitions:
+        if recognised_on(recognition, day):
+            recognised_by_unit[recognition.unit_id].append(recognition.rule_set)
+    for u in units:
+        cells = cells_by_unit.get(u.pk, {})
+        row = UnitRow(
+            unit=u,
+            cells=cells,
+            standing=standing_for(list(cells.values()), recognised_by_unit.get(u.pk, [])),
+            parent=by_id.get(u.parent_id),
+        )
+        if period is not None and cells and all(c.period.pk != period.pk for c in cells.values()):
+            row.period_note = max((c.period for c in cells.values()), key=_period_key)
+        rows[u.pk] = row
+    return SubtreeState(
+        unit=unit,
+        ancestors=ancestors,
+        periods=periods,
+        period=period,
+        units=units,
+        rule_sets=rule_sets,
+        rows=rows,
+        history=history,
+        recognitions=recognitions,
+    )
+
+
+def tiers_as_of(state: SubtreeState, rows: list[UnitRow], period: ReportingPeriod) -> Counter:
+    """How many of the rows stand at each tier as of a period (from the history already loaded)."""
+    period_by_id = {p.pk: p for p in state.periods}
+    unit_ids = {r.unit.pk for r in rows}
+    latest: dict[tuple[int, int], dict] = {}
+    for h in state.history:
+        if h["unit_id"] not in unit_ids:
+            continue
+        p = period_by_id[h["period_id"]]
+        if _period_key(p) > _period_key(period):
+            continue
+        key = (h["unit_id"], h["rule_set_id"])
+        if key not in latest or _period_key(p) > _period_key(period_by_id[latest[key]["period_id"]]):
+            latest[key] = h
+    attained: dict[int, int] = defaultdict(int)
+    for (unit_id, rs_id), h in latest.items():
+        if h["attained"]:
+            attained[unit_id] = max(attained[unit_id], tier_rank(state.rule_sets[rs_id].tier))
+    for recognition in state.recognitions:
+        if recognition.unit_id in unit_ids and recognised_on(recognition, period.end):
+            attained[recognition.unit_id] = max(attained[recognition.unit_id], tier_rank(recognition.rule_set.tier))
+    counts: Counter = Counter()
+    for row in rows:
+        counts[TIER_BUCKETS[attained.get(row.unit.pk, 0)]] += 1
+    return counts
+
+
+def tier_counts(rows: list[UnitRow]) -> dict[str, int]:
+    counts = Counter(TIER_BUCKETS[tier_rank(r.standing.current)] for r in rows)
+    return {tier: counts.get(tier, 0) for tier in TIER_BUCKETS}
+
+
+# --- the district dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class MissingIndicator:
+    code: str
+    text: str
+    count: int = 0
+    units: list[AdminUnit] = field(default_factory=list)
+
+
+@dataclass
+class DerivedCondition:
+    """A district condition computed from its communes: "≥ 40% of communes meet nâng cao" → 2 of 6."""
+
+    indicator: Indicator
+    status: str
+    share: float | None
+    target: float | None
+    have: int
+    total: int
+    needed: int  # more units needed to meet the target
+
+
+@dataclass
+class DistrictDashboard:
+    state: SubtreeState
+    communes: list[UnitRow]
+    child_sets: list[RuleSet]
+    primary: RuleSet | None
+    criteria: list[Criterion]  # of the primary set, for the heat map
+    indicator_text: dict[str, str]  # primary set: code → text
+    own: UnitRow
+    own_sets: list[RuleSet]
+    own_missing: list[MissingIndicator]
+    derived: list[DerivedCondition]
+    tiers: dict[str, int]
+
+    @property
+    def unit(self) -> AdminUnit:
+        return self.state.unit
+
+    @property
+    def period(self) -> ReportingPeriod | None:
+        return self.state.period
+
+    def closest(self, limit: int = 5) -> list[UnitRow]:
+        """Communes missing the fewest indicators to their next tier (those already at the top left out)."""
+        ranked = [r for r in self.communes if r.standing.next is not None]
+        ranked.sort(key=lambda r: (r.standing.next.cell.distance, r.unit.name))
+        return ranked[:limit]
+
+
+def _sets_of(rows: list[UnitRow]) -> list[RuleSet]:
+    sets = {cell.rule_set.pk: cell.rule_set for row in rows for cell in row.cells.values()}
+    return sorted(sets.values(), key=lambda rs: (tier_rank(rs.tier), rs.code))
+
+
+def _submissions(rows: list[UnitRow], period: ReportingPeriod | None) -> None:
+    if period is None or not rows:
+        return
+    by_unit = {r.unit.pk: r for r in rows}
+    for unit_id, status in Submission.objects.filter(unit_id__in=list(by_unit), period=period).values_list(
+        "unit_id", "status"
+    ):
+        by_unit[unit_id].submission = status
+
+
+def _derived_conditions(
+    indicators: list[Indicator], communes: list[UnitRow], status: dict, tiers_by_code: dict[str, str]
+) -> list[DerivedCondition]:
+    out = []
+    rural = [r for r in communes if r.unit.kind == Kind.XA and r.unit.valid_to is None]
+    for indicator in indicators:
+        spec = indicator.derived or {}
+        if spec.get("from") != "children":
+            continue
+        tier = tiers_by_code.get(spec.get("rule_set"))
+        if tier is None:
+            continue
+        have = sum(1 for r in rural if tier_rank(r.standing.current) >= tier_rank(tier))
+        entry = status.get(indicator.code) or {}
+        target = (entry.get("target") or indicator.target or {}).get("value")
+        target_value = float(target) if isinstance(target, int | float) else None
+        needed = 0
+        if target_value is not None and rural:
+            needed = max(0, math.ceil(target_value * len(rural) / 100 - 1e-9) - have)
+        out.append(
+            DerivedCondition(
+                indicator=indicator,
+                status=entry.get("status", "no_data"),
+                share=entry.get("value"),
+                target=target_value,
+                have=have,
+                total=len(rural),
+                needed=needed,
+            )
+        )
+    return out
+
+
+def district_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> DistrictDashboard:
+    """Eleven queries whatever the number of communes."""
+    state = load_subtree(unit=unit, period_code=period_code)
+    communes = state.rows_at(Level.COMMUNE)
+    _submissions(communes, state.period)
+    child_sets = _sets_of(communes)
+    primary = _primary_set(communes)
+    own = state.rows[unit.pk]
+    own_sets = sorted((c.rule_set for c in own.cells.values()), key=lambda rs: (tier_rank(rs.tier), rs.code))
+    wanted = {rs.pk for rs in own_sets} | ({primary.pk} if primary else set())
+    criteria = list(Criterion.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
+    indicators = list(Indicator.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
+    own_status = {}
+    if own.cells:
+        # the derived values live in indicator_status: one row per own set
+        own_status = {
+            a["rule_set_id"]: a["indicator_status"]
+            for a in Attainment.objects.filter(id__in=[c.id for c in own.cells.values()]).values(
+                "rule_set_id", "indicator_status"
+            )
+        }
+    own_missing: list[MissingIndicator] = []
+    derived: list[DerivedCondition] = []
+    tiers_by_code = {rs.code: rs.tier for rs in state.rule_sets.values()}
+    for rs in own_sets:
+        cell = own.cells[rs.pk]
+        texts = {i.code: i for i in indicators if i.rule_set_id == rs.pk}
+        own_missing.extend(
+            MissingIndicator(code=code, text=texts[code].text if code in texts else "")
+            for code in cell.missing
+            if code in texts and not texts[code].derived
+        )
+        derived.extend(
+            _derived_conditions(
+                [i for i in indicators if i.rule_set_id == rs.pk and i.derived],
+                communes,
+                own_status.get(rs.pk, {}),
+                tiers_by_code,
+            )
+        )
+    return DistrictDashboard(
+        state=state,
+        communes=communes,
+        child_sets=child_sets,
+        primary=primary,
+        criteria=[c for c in criteria if primary and c.rule_set_id == primary.pk],
+        indicator_text={i.code: i.text for i in indicators if primary and i.rule_set_id == primary.pk},
+        own=own,
+        own_sets=own_sets,
+        own_missing=own_missing,
+        derived=derived,
+        tiers=tier_counts([r for r in communes if r.unit.kind == Kind.XA]),
+    )
+
+
+# --- the province dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class DistrictSummary:
+    row: UnitRow
+    communes: list[UnitRow]
+    tiers: dict[str, int]
+    start_tiers: dict[str, int]
+
+    @property
+    def rural(self) -> int:
+        return sum(self.tiers.values())
+
+
+@dataclass
+class TargetProgress:
+    target: YearTarget
+    have: int
+    start: int
+
+    @property
+    def gained(self) -> int:
+        return self.have - self.start
+
+    @property
+    def goal(self) -> int:
+        return self.target.count if not self.target.additional else self.start + self.target.count
+
+    @property
+    def percent(self) -> int:
+        wanted = self.target.count
+        done = self.gained if self.target.additional else self.have
+        return min(100, round(100 * done / wanted)) if wanted else 100
+
+    @property
+    def done(self) -> int:
+        return self.gained if self.target.additional else self.have
+
+
+@dataclass
+class ProvinceDashboard:
+    state: SubtreeState
+    districts: list[DistrictSummary]
+    communes: list[UnitRow]
+    district_sets: list[RuleSet]
+    district_primary: RuleSet | None
+    commune_primary: RuleSet | None
+    district_criteria: list[Criterion]
+    most_missing: list[MissingIndicator]
+    tiers: dict[str, int]
+    start_tiers: dict[str, int]
+    district_tiers: dict[str, int]
+    start_district_tiers: dict[str, int]
+    targets: list[TargetProgress]
+    trend: list[tuple[ReportingPeriod, dict[str, int]]]
+    start_period: ReportingPeriod | None
+
+    @property
+    def unit(self) -> AdminUnit:
+        return self.state.unit
+
+    @property
+    def period(self) -> ReportingPeriod | None:
+        return self.state.period
+
+
+def _start_of_year(state: SubtreeState) -> ReportingPeriod | None:
+    """The last period that ends before the chosen period's year: the "start of the year" standing."""
+    if state.period is None:
+        return None
+    before = [p for p in state.periods if p.end < dt.date(state.period.year, 1, 1)]
+    return before[-1] if before else None
+
+
+def _as_of(state: SubtreeState, rows: list[UnitRow], period: ReportingPeriod | None) -> dict[str, int]:
+    if period is None:
+        return {tier: (len(rows) if tier == "" else 0) for tier in TIER_BUCKETS}
+    counts = tiers_as_of(state, rows, period)
+    return {tier: counts.get(tier, 0) for tier in TIER_BUCKETS}
+
+
+def province_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> ProvinceDashboard:
+    """Eleven queries whatever the number of districts and communes."""
+    state = load_subtree(unit=unit, period_code=period_code)
+    districts = state.rows_at(Level.DISTRICT)
+    communes = state.rows_at(Level.COMMUNE, rural_only=True)
+    _submissions(districts, state.period)
+    start_period = _start_of_year(state)
+    district_primary = _primary_set(districts)
+    commune_primary = _primary_set(communes)
+    wanted = {rs.pk for rs in (district_primary, commune_primary) if rs}
+    criteria = list(Criterion.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
+    texts = dict(Indicator.objects.filter(rule_set=commune_primary).order_by().values_list("code", "text"))
+    by_district: dict[int, list[UnitRow]] = defaultdict(list)
+    for row in communes:
+        by_district[row.unit.parent_id].append(row)
+    summaries = [
+        DistrictSummary(
+            row=d,
+            communes=by_district.get(d.unit.pk, []),
+            tiers=tier_counts(by_district.get(d.unit.pk, [])),
+            start_tiers=_as_of(state, by_district.get(d.unit.pk, []), start_period),
+        )
+        for d in districts
+    ]
+    missing_counter: dict[str, MissingIndicator] = {}
+    for row in communes:
+        cell = row.cell(commune_primary)
+        if cell is None:
+            continue
+        for code in cell.missing:
+            item = missing_counter.setdefault(code, MissingIndicator(code=code, text=texts.get(code, "")))
+            item.count += 1
+            item.units.append(row.unit)
+    most_missing = sorted(missing_counter.values(), key=lambda m: (-m.count, m.code))[:10]
+    year = state.period.year if state.period else timezone.localdate().year
+    targets = []
+    for target in YearTarget.objects.filter(unit=unit, year=year).select_related("rule_set"):
+        pool = communes if target.rule_set.level == Level.COMMUNE else districts
+        rank = tier_rank(target.rule_set.tier)
+        have = sum(1 for r in pool if tier_rank(r.standing.current) >= rank)
+        start_counts = _as_of(state, pool, start_period)
+        start = sum(n for tier, n in start_counts.items() if tier_rank(tier) >= rank)
+        targets.append(TargetProgress(target=target, have=have, start=start))
+    trend = [(p, _as_of(state, communes, p)) for p in state.periods if state.period and p.end <= state.period.end]
+    return ProvinceDashboard(
+        state=state,
+        districts=summaries,
+        communes=communes,
+        district_sets=_sets_of(districts),
+        district_primary=district_primary,
+        commune_primary=commune_primary,
+        district_criteria=[c for c in criteria if district_primary and c.rule_set_id == district_primary.pk],
+        most_missing=most_missing,
+        tiers=tier_counts(communes),
+        start_tiers=_as_of(state, communes, start_period),
+        district_tiers=tier_counts(districts),
+        start_district_tiers=_as_of(state, districts, start_period),
+        targets=targets,
+        trend=trend,
+        start_period=start_period,
+    )
+
+
+def results_stamp(unit: AdminUnit) -> str:
+    """A value that changes whenever recompute writes or deletes a result in the unit's subtree (or a
+    recognition changes): chart data is cached under it, so the cache lasts until the next recompute."""
+    results = Attainment.objects.filter(unit__path__startswith=unit.path).aggregate(
+        last=Max("computed_at"), n=Count("id")
+    )
+    recognitions = Recognition.objects.filter(
+        Q(unit__path__startswith=unit.path) | Q(unit__path__in=unit.ancestor_paths())
+    ).aggregate(last=Max("id"), n=Count("id"))
+    last = results["last"].isoformat() if results["last"] else "-"
+    return f"{last}:{results['n']}:{recognitions['last']}:{recognitions['n']}"
