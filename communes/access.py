@@ -77,3 +77,73 @@ def can_view(user, unit: AdminUnit) -> bool:
         Q(role__in=NATIONWIDE_ROLES) | Q(unit__path__in=own_paths),
         user=user,
     ).exists()
+
+
+# --- rights to change data -----------------------------------------------------------------------------------------
+# A commune official enters data for the commune and its villages; district reviewers and provincial coordinators enter
+# the data of their own unit only, and review the units below it. Viewers never change anything.
+EDIT_SUBTREE_ROLES = frozenset({Role.COMMUNE_OFFICIAL})
+EDIT_OWN_UNIT_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.PROVINCIAL_COORDINATOR})
+REVIEW_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.PROVINCIAL_COORDINATOR})
+COORDINATOR_ROLES = frozenset({Role.PROVINCIAL_COORDINATOR})
+
+
+@dataclass(frozen=True)
+class Rights:
+    """A user's roles along the tree, loaded once (one query) so a page can ask about many units for free."""
+
+    is_admin: bool
+    grants: tuple[tuple[str, str], ...]  # (role, unit path)
+
+    def _paths(self, roles) -> list[str]:
+        return [path for role, path in self.grants if role in roles]
+
+    def can_view(self, unit: AdminUnit) -> bool:
+        return self.is_admin or any(unit.path.startswith(path) for _role, path in self.grants)
+
+    def can_edit(self, unit: AdminUnit) -> bool:
+        if self.is_admin:
+            return True
+        return any(unit.path.startswith(p) for p in self._paths(EDIT_SUBTREE_ROLES)) or unit.path in self._paths(
+            EDIT_OWN_UNIT_ROLES
+        )
+
+    def can_review(self, unit: AdminUnit) -> bool:
+        """Reviewers judge the units below their own, never their own data."""
+        if self.is_admin:
+            return True
+        return any(unit.path.startswith(p) and unit.path != p for p in self._paths(REVIEW_ROLES))
+
+    def can_coordinate(self, unit: AdminUnit) -> bool:
+        """Memberships within the province are managed by its coordination office."""
+        return self.is_admin or any(unit.path.startswith(p) for p in self._paths(COORDINATOR_ROLES))
+
+    @property
+    def can_lock_periods(self) -> bool:
+        return self.is_admin or bool(self._paths(COORDINATOR_ROLES))
+
+    @property
+    def review_paths(self) -> tuple[str, ...]:
+        return tuple(self._paths(REVIEW_ROLES))
+
+    @property
+    def coordinator_paths(self) -> tuple[str, ...]:
+        return tuple(self._paths(COORDINATOR_ROLES))
+
+
+def rights_for(user) -> Rights:
+    """At most one query: superusers need none."""
+    if not getattr(user, "is_authenticated", False):
+        return Rights(is_admin=False, grants=())
+    if user.is_superuser:
+        return Rights(is_admin=True, grants=())
+    rows = tuple(Membership.objects.filter(user=user).values_list("role", "unit__path"))
+    return Rights(is_admin=any(role in NATIONWIDE_ROLES for role, _p in rows), grants=rows)
+
+
+def can_edit(user, unit: AdminUnit) -> bool:
+    return rights_for(user).can_edit(unit)
+
+
+def can_review(user, unit: AdminUnit) -> bool:
+    return rights_for(user).can_review(unit)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "communes",
     "criteria",
     "reports",
+    "entry",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,439 @@
+"""Entry, evidence, review and period views: they parse, authorise, call one service or selector, render.
+
+A unit outside the user's scope answers 404, like an unknown code; a unit the user sees but may not change or
+review answers 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communes.access import Rights, rights_for
+from communes.models import AdminUnit, Level
+from criteria.catalog import Catalog
+from criteria.models import Evidence, Indicator, IndicatorValue, ReportingPeriod, parse_period_code
+from criteria.values import InvalidValue
+from ntm_tracker.tabular import FileRejected
+
+from . import excel, selectors, services
+from .evidence import EvidenceRejected, evidence_add, evidence_remove
+from .forms import EvidenceForm, ExcelUploadForm, PeriodForm, ReturnAllForm, typed_values
+
+
+def _unit(request, code: str) -> tuple[AdminUnit, Rights]:
+    rights = rights_for(request.user)
+    unit = AdminUnit.objects.filter(code=code).first()
+    if unit is None or not rights.can_view(unit):
+        raise Http404(_("Không tìm thấy đơn vị."))
+    return unit, rights
+
+
+def _period(code: str, *, create: bool = False) -> ReportingPeriod:
+    """The period of that code; an unsaved one (nothing entered yet) unless `create`."""
+    try:
+        year, kind, quarter, start, end = parse_period_code(code)
+    except ValueError:
+        raise Http404(_("Kỳ báo cáo không hợp lệ."))
+    if create:
+        return ReportingPeriod.objects.for_code(code)
+    found = ReportingPeriod.objects.filter(code=code).first()
+    return found or ReportingPeriod(code=code, year=year, kind=kind, quarter=quarter, start=start, end=end)
+
+
+def _entry_url(unit: AdminUnit, period_code: str) -> str:
+    return reverse("entry-unit", args=[unit.code, period_code])
+
+
+@login_required
+def entry_index(request):
+    """The units the user enters data for, and the periods to choose from."""
+    rights = rights_for(request.user)
+    form = PeriodForm(request.GET or None)
+    if form.is_valid():
+        code = form.cleaned_data["period"].strip()
+        unit_code = request.GET.get("unit", "")
+        try:
+            parse_period_code(code)
+        except ValueError as exc:
+            form.add_error("period", str(exc))
+        else:
+            if unit_code:
+                return redirect("entry-unit", unit_code, code)
+    own_paths = [path for role, path in rights.grants]
+    units = list(
+        AdminUnit.objects.filter(Q(path__in=own_paths) | Q(parent__path__in=own_paths, level=Level.VILLAGE)).order_by(
+            "path"
+        )
+    )
+    units = [u for u in units if rights.can_edit(u)]
+    periods = list(ReportingPeriod.objects.order_by("-end", "-start")[:12])
+    return render(
+        request,
+        "entry/index.html",
+        {"units": units, "periods": periods, "form": form, "rights": rights},
+    )
+
+
+@login_required
+def entry_unit(request, code, period):
+    unit, rights = _unit(request, code)
+    if not rights.can_edit(unit):
+        raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
+    catalog = Catalog()
+    if request.method != "POST":
+        page = selectors.entry_page(unit=unit, period=_period(period), rights=rights, catalog=catalog)
+        return render(request, "entry/entry.html", {"page": page, "unit": unit})
+
+    current_period = _period(period)
+    if current_period.locked:
+        messages.error(request, _("Kỳ báo cáo %(p)s đã khóa: không nhận thay đổi.") % {"p": current_period.code})
+        page = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
+        return render(request, "entry/entry.html", {"page": page, "unit": unit}, status=409)
+    shown = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
+    on_page = {row.indicator.pk: row for row in shown.rows if not row.derived}
+    typed = typed_values(request.POST)
+    foreign = [t for t in typed if t.indicator_id not in on_page]
+    changed = [t for t in typed if t.indicator_id in on_page and t.changed]
+    errors: dict[int, tuple] = {}
+    saved = 0
+    if changed:
+        current_period = _period(period, create=True)
+    for item in changed:
+        row = on_page[item.indicator_id]
+        try:
+            result = services.value_save(
+                user=request.user,
+                unit=unit,
+                indicator=row.indicator,
+                period=current_period,
+                raw=item.raw,
+                note=item.note,
+                expected_version=item.version,
+                reason=item.reason,
+                catalog=catalog,
+            )
+        except services.StaleValue as exc:
+            errors[item.indicator_id] = (item, exc.message, exc.current)
+        except services.PeriodLocked as exc:
+            messages.error(request, exc.message)
+            break
+        except (InvalidValue, services.EntryError) as exc:
+            errors[item.indicator_id] = (item, getattr(exc, "message", str(exc)), None)
+        else:
+            saved += result is not None
+    if foreign:
+        messages.error(
+            request,
+            _("Đã bỏ qua %(n)d chỉ tiêu không thuộc các bộ tiêu chí áp dụng cho đơn vị này.") % {"n": len(foreign)},
+        )
+    if saved:
+        messages.success(request, _("Đã lưu %(n)d giá trị.") % {"n": saved})
+    if not errors:
+        if request.POST.get("action") == "submit":
+            try:
+                services.submission_submit(user=request.user, unit=unit, period=current_period)
+            except services.EntryError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Đã gửi số liệu của kỳ này cho huyện thẩm tra."))
+        elif not saved and not foreign:
+            messages.info(request, _("Không có thay đổi nào để lưu."))
+        return redirect(_entry_url(unit, period))
+
+    # Re-render with what was typed: saved fields show their new values, the others keep the typed text.
+    page = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
+    for indicator_id, (item, message, current) in errors.items():
+        row = page.row_for(indicator_id)
+        row.initial_raw, row.initial_note = row.raw, row.note
+        row.raw, row.note, row.reason = item.raw, item.note, item.reason
+        if current is not None:
+            row.conflict = message
+            row.version = current.version  # seen now: saving again replaces it knowingly
+        else:
+            row.error = message
+            row.version = item.version
+            row.initial_raw, row.initial_note = item.initial_raw, item.initial_note
+    messages.error(
+        request,
+        _("%(n)d ô chưa được lưu: xem thông báo bên cạnh từng ô, sửa rồi bấm Lưu lại.") % {"n": len(errors)},
+    )
+    return render(request, "entry/entry.html", {"page": page, "unit": unit}, status=200)
+
+
+@login_required
+@require_POST
+def entry_submit(request, code, period):
+    unit, rights = _unit(request, code)
+    if not rights.can_edit(unit):
+        raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
+    found = ReportingPeriod.objects.filter(code=period).first()
+    try:
+        if found is None:
+            raise services.EntryError(_("Không có giá trị nháp hoặc bị trả lại nào để gửi duyệt."))
+        services.submission_submit(user=request.user, unit=unit, period=found)
+    except services.EntryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã gửi số liệu của kỳ này cho huyện thẩm tra."))
+    return redirect(_entry_url(unit, period))
+
+
+def _indicator(unit: AdminUnit, period: ReportingPeriod, indicator_id: int, catalog: Catalog) -> Indicator:
+    indicator = catalog.indicator_by_id.get(indicator_id)
+    if indicator is None or not any(indicator in e.indicators for e in catalog.applicable(unit, period)):
+        raise Http404(_("Chỉ tiêu không thuộc đơn vị này."))
+    return indicator
+
+
+@login_required
+def value_detail(request, code, period, indicator_id):
+    """One value: its history, its evidence, and (for those who enter data) the upload form."""
+    unit, rights = _unit(request, code)
+    period_obj = _period(period)
+    indicator = _indicator(unit, period_obj, indicator_id, Catalog())
+    page = selectors.value_page(unit=unit, period=period_obj, indicator=indicator) if period_obj.pk else None
+    if page is None:
+        page = selectors.ValuePage(unit, period_obj, indicator, None, [], [])
+    form = EvidenceForm()
+    if request.method == "POST":
+        if not rights.can_edit(unit):
+            raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
+        form = EvidenceForm(request.POST, request.FILES)
+        if page.value is None:
+            form.add_error(None, _("Nhập và lưu giá trị trước khi đính kèm minh chứng."))
+        elif form.is_valid():
+            try:
+                evidence_add(user=request.user, value=page.value, upload=form.cleaned_data["file"])
+            except EvidenceRejected as exc:
+                form.add_error("file", exc.message)
+            except services.EntryError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Đã đính kèm minh chứng."))
+                return redirect(request.path)
+    return render(
+        request,
+        "entry/value.html",
+        {"page": page, "unit": unit, "form": form, "can_edit": rights.can_edit(unit) and not period_obj.locked},
+        status=400 if form.errors else 200,
+    )
+
+
+def _evidence(request, pk: int) -> tuple[Evidence, Rights]:
+    evidence = Evidence.objects.select_related("value__unit", "value__period").filter(pk=pk).first()
+    rights = rights_for(request.user)
+    if evidence is None or not rights.can_view(evidence.value.unit):
+        raise Http404(_("Không tìm thấy tệp."))
+    return evidence, rights
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence, _rights = _evidence(request, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Không tìm thấy tệp."))
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk):
+    evidence, rights = _evidence(request, pk)
+    value = evidence.value
+    if not rights.can_edit(value.unit):
+        raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
+    try:
+        evidence_remove(user=request.user, evidence=evidence)
+    except services.EntryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã xóa minh chứng."))
+    return redirect("entry-value", value.unit.code, value.period.code, value.indicator_id)
+
+
+@login_required
+def excel_template(request, code, period):
+    unit, rights = _unit(request, code)
+    if not rights.can_edit(unit):
+        raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
+    page = selectors.entry_page(unit=unit, period=_period(period), rights=rights)
+    response = HttpResponse(
+        excel.template_workbook(page),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="nhap-lieu-{unit.code}-{page.period.code}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def excel_upload(request, code, period):
+    unit, rights = _unit(request, code)
+    if not rights.can_edit(unit):
+        raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
+    form = ExcelUploadForm(request.POST, request.FILES)
+    problems = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", _("Tệp Excel quá lớn (tối đa 5 MB)."))
+        else:
+            try:
+                result = excel.excel_upload(
+                    user=request.user,
+                    unit=unit,
+                    period=_period(period),
+                    data=upload.read(),
+                    filename=upload.name,
+                )
+            except FileRejected as exc:
+                problems = exc.problems
+            else:
+                messages.success(
+                    request,
+                    _("Đã nhận tệp: lưu %(saved)d giá trị, %(same)d giá trị không đổi.")
+                    % {"saved": result.saved, "same": result.unchanged},
+                )
+                return redirect(_entry_url(unit, period))
+    page = selectors.entry_page(unit=unit, period=_period(period), rights=rights)
+    messages.error(
+        request, _("Tệp không được nhận: không giá trị nào thay đổi. Sửa các ô được liệt kê rồi tải lên lại.")
+    )
+    return render(
+        request,
+        "entry/entry.html",
+        {"page": page, "unit": unit, "upload_form": form, "problems": problems},
+        status=400,
+    )
+
+
+# --- review -------------------------------------------------------------------------------------------------------
+
+
+def _review_period(request) -> ReportingPeriod | None:
+    code = request.GET.get("period")
+    periods = ReportingPeriod.objects.order_by("-end", "-start")
+    if code:
+        return periods.filter(code=code).first()
+    return periods.filter(submissions__status="submitted").first() or periods.first()
+
+
+@login_required
+def review_queue(request):
+    rights = rights_for(request.user)
+    if not (rights.is_admin or rights.review_paths):
+        raise PermissionDenied(_("Bạn không có quyền thẩm tra."))
+    period = _review_period(request)
+    rows = selectors.review_queue(rights=rights, period=period) if period else []
+    periods = list(ReportingPeriod.objects.order_by("-end", "-start")[:12])
+    return render(request, "entry/review_queue.html", {"rows": rows, "period": period, "periods": periods})
+
+
+@login_required
+def review_unit(request, code, period):
+    unit, rights = _unit(request, code)
+    if not rights.can_review(unit):
+        raise PermissionDenied(_("Bạn không được thẩm tra đơn vị này."))
+    period_obj = get_object_or_404(ReportingPeriod, code=period)
+    catalog = Catalog()
+    return_form = ReturnAllForm()
+    errors: dict[int, str] = {}
+    posted: dict[int, tuple[str, str]] = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve-all":
+                services.submission_approve(user=request.user, unit=unit, period=period_obj)
+                messages.success(request, _("Đã duyệt toàn bộ giá trị chờ duyệt."))
+                return redirect("review-unit", unit.code, period_obj.code)
+            if action == "return-all":
+                return_form = ReturnAllForm(request.POST)
+                if return_form.is_valid():
+                    services.submission_return(
+                        user=request.user, unit=unit, period=period_obj, reason=return_form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("Đã trả lại toàn bộ giá trị chờ duyệt."))
+                    return redirect("review-unit", unit.code, period_obj.code)
+            elif action == "decide":
+                decisions = {}
+                waiting = dict(IndicatorValue.objects.filter(unit=unit, period=period_obj).values_list("pk", "version"))
+                for key in request.POST:
+                    if not key.startswith("d") or not key[1:].isdigit():
+                        continue
+                    pk = int(key[1:])
+                    choice = request.POST.get(key)
+                    reason = request.POST.get(f"r{pk}", "").strip()
+                    posted[pk] = (choice, reason)
+                    if choice not in ("approve", "return") or pk not in waiting:
+                        continue
+                    if choice == "return" and not reason:
+                        errors[pk] = _("Trả lại cần ghi lý do để cán bộ xã biết cần sửa gì.")
+                    version = int(request.POST.get(f"ver{pk}") or 0)
+                    decisions[pk] = services.Decision(choice, version, reason)
+                if not decisions and not errors:
+                    messages.info(request, _("Chưa chọn duyệt hay trả lại giá trị nào."))
+                elif not errors:
+                    services.submission_review(user=request.user, unit=unit, period=period_obj, decisions=decisions)
+                    approved = sum(1 for d in decisions.values() if d.action == "approve")
+                    messages.success(
+                        request,
+                        _("Đã duyệt %(a)d và trả lại %(r)d giá trị.") % {"a": approved, "r": len(decisions) - approved},
+                    )
+                    return redirect("review-unit", unit.code, period_obj.code)
+        except services.EntryError as exc:
+            messages.error(request, exc.message)
+    page = selectors.review_page(unit=unit, period=period_obj, catalog=catalog)
+    for row in page.rows:
+        row.error = errors.get(row.value.pk, "")
+        row.decision, row.reason = posted.get(row.value.pk, ("", ""))
+    if errors:
+        messages.error(request, _("Chưa lưu quyết định nào: có giá trị trả lại chưa ghi lý do."))
+    status = 400 if errors or (return_form.is_bound and return_form.errors) else 200
+    return render(
+        request,
+        "entry/review.html",
+        {"page": page, "unit": unit, "return_form": return_form, "locked": period_obj.locked},
+        status=status,
+    )
+
+
+# --- periods ------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def periods(request):
+    rights = rights_for(request.user)
+    if not rights.can_lock_periods:
+        raise PermissionDenied(_("Chỉ văn phòng điều phối tỉnh được khóa kỳ báo cáo."))
+    rows = list(ReportingPeriod.objects.select_related("locked_by").order_by("-end", "-start"))
+    return render(request, "entry/periods.html", {"periods": rows})
+
+
+@login_required
+@require_POST
+def period_lock(request, period):
+    rights = rights_for(request.user)
+    if not rights.can_lock_periods:
+        raise PermissionDenied(_("Chỉ văn phòng điều phối tỉnh được khóa kỳ báo cáo."))
+    found = get_object_or_404(ReportingPeriod, code=period)
+    lock = request.POST.get("locked") == "1"
+    services.period_lock(user=request.user, period=found, locked=lock)
+    if lock:
+        messages.success(request, _("Đã khóa kỳ %(p)s: mọi thay đổi sẽ bị từ chối.") % {"p": found.code})
+    else:
+        messages.success(request, _("Đã mở lại kỳ %(p)s.") % {"p": found.code})
+    return redirect("entry-periods")
