@@ -64,7 +64,10 @@ def memberships(request):
             return redirect("memberships")
     rows = list(_in_scope(rights))
     return render(
-        request, "communes/memberships.html", {"rows": rows, "form": form}, status=400 if form.errors else 200
+        request,
+        "communes/memberships.html",
+        {"rows": rows, "form": form, "rights": rights},
+        status=400 if form.errors else 200,
     )
 
 

@@ -274,6 +274,12 @@ class ValuePage:
     history: list[HistoryRow]
     evidence: list[Evidence]
 
+    @property
+    def current_text(self) -> str:
+        if self.value is None:
+            return ""
+        return display_value(self.indicator.kind, self.value.number, self.value.boolean)
+
 
 def value_page(*, unit: AdminUnit, period: ReportingPeriod, indicator: Indicator) -> ValuePage:
     """Three queries: the value, its history (with users), its evidence."""

@@ -90,13 +90,13 @@ def entry_unit(request, code, period):
     catalog = Catalog()
     if request.method != "POST":
         page = selectors.entry_page(unit=unit, period=_period(period), rights=rights, catalog=catalog)
-        return render(request, "entry/entry.html", {"page": page, "unit": unit})
+        return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights})
 
     current_period = _period(period)
     if current_period.locked:
         messages.error(request, _("Kỳ báo cáo %(p)s đã khóa: không nhận thay đổi.") % {"p": current_period.code})
         page = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
-        return render(request, "entry/entry.html", {"page": page, "unit": unit}, status=409)
+        return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights}, status=409)
     shown = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
     on_page = {row.indicator.pk: row for row in shown.rows if not row.derived}
     typed = typed_values(request.POST)
@@ -165,7 +165,7 @@ def entry_unit(request, code, period):
         request,
         _("%(n)d ô chưa được lưu: xem thông báo bên cạnh từng ô, sửa rồi bấm Lưu lại.") % {"n": len(errors)},
     )
-    return render(request, "entry/entry.html", {"page": page, "unit": unit}, status=200)
+    return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights}, status=200)
 
 
 @login_required
@@ -222,7 +222,13 @@ def value_detail(request, code, period, indicator_id):
     return render(
         request,
         "entry/value.html",
-        {"page": page, "unit": unit, "form": form, "can_edit": rights.can_edit(unit) and not period_obj.locked},
+        {
+            "page": page,
+            "unit": unit,
+            "form": form,
+            "rights": rights,
+            "can_edit": rights.can_edit(unit) and not period_obj.locked,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -316,7 +322,7 @@ def excel_upload(request, code, period):
     return render(
         request,
         "entry/entry.html",
-        {"page": page, "unit": unit, "upload_form": form, "problems": problems},
+        {"page": page, "unit": unit, "upload_form": form, "problems": problems, "rights": rights},
         status=400,
     )
 
@@ -340,7 +346,9 @@ def review_queue(request):
     period = _review_period(request)
     rows = selectors.review_queue(rights=rights, period=period) if period else []
     periods = list(ReportingPeriod.objects.order_by("-end", "-start")[:12])
-    return render(request, "entry/review_queue.html", {"rows": rows, "period": period, "periods": periods})
+    return render(
+        request, "entry/review_queue.html", {"rows": rows, "period": period, "periods": periods, "rights": rights}
+    )
 
 
 @login_required
@@ -406,7 +414,7 @@ def review_unit(request, code, period):
     return render(
         request,
         "entry/review.html",
-        {"page": page, "unit": unit, "return_form": return_form, "locked": period_obj.locked},
+        {"page": page, "unit": unit, "return_form": return_form, "locked": period_obj.locked, "rights": rights},
         status=status,
     )
 
@@ -420,7 +428,7 @@ def periods(request):
     if not rights.can_lock_periods:
         raise PermissionDenied(_("Chỉ văn phòng điều phối tỉnh được khóa kỳ báo cáo."))
     rows = list(ReportingPeriod.objects.select_related("locked_by").order_by("-end", "-start"))
-    return render(request, "entry/periods.html", {"periods": rows})
+    return render(request, "entry/periods.html", {"periods": rows, "rights": rights})
 
 
 @login_required
