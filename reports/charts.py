@@ -22,18 +22,37 @@ def status_label(status: str) -> str:
     return {MET: _("Đạt"), NOT_MET: _("Chưa đạt"), NO_DATA: _("Chưa có số liệu")}[status]
 
 
+def _tick(label: str) -> str:
+    """Two-line tick labels ("NTM<br>nâng cao") so category names fit a phone's width unrotated."""
+    head, _sep, tail = label.partition(" ")
+    if head == "NTM" or not tail:
+        return label.replace(" ", "<br>", 1)
+    return label.replace(" ", "<br>", 1) if len(label) > 12 else label
+
+
+def period_short(period) -> str:
+    """ "Q1/2023", "6T/2023", "9T/2023", "2023": period names short enough for an axis on a phone."""
+    if period.kind == "Q":
+        return _("Q%(q)s/%(y)s") % {"q": period.quarter, "y": period.year}
+    if period.kind == "6M":
+        return _("6T/%(y)s") % {"y": period.year}
+    if period.kind == "9M":
+        return _("9T/%(y)s") % {"y": period.year}
+    return str(period.year)
+
+
 def _layout(title: str, *, height: int = 320, **extra) -> dict:
     # Plotly's separators: decimal mark then thousands mark, as the page's language writes numbers.
     separators = ".," if (get_language() or "vi").startswith("en") else ",."
     layout = {
         "title": {"text": title, "font": {"size": 15}, "x": 0, "xanchor": "left"},
         "height": height,
-        "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
+        "margin": {"l": 48, "r": 16, "t": 64, "b": 40},
         "separators": separators,
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.18},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
         "hoverlabel": {"align": "left"},
     }
     layout.update(extra)
@@ -110,10 +129,9 @@ def _heatmap(rows: list[str], columns: list[str], statuses: list[list[str]], tit
         "layout": _layout(
             title,
             height=height,
-            margin={"l": 130, "r": 16, "t": 40, "b": 40},
-            xaxis={"type": "category", "side": "top", "tickangle": 0, "fixedrange": True},
-            yaxis={"type": "category", "autorange": "reversed", "fixedrange": True},
-            legend={"orientation": "h", "y": -0.05, "yanchor": "top"},
+            margin={"l": 10, "r": 10, "t": 64, "b": 30},
+            xaxis={"type": "category", "side": "bottom", "tickangle": 0, "fixedrange": True},
+            yaxis={"type": "category", "autorange": "reversed", "fixedrange": True, "automargin": True},
         ),
     }
 
@@ -151,7 +169,7 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
                 _("Chỉ tiêu đạt theo tiêu chí"),
                 height=max(260, 70 + 22 * len(blocks)),
                 barmode="stack",
-                margin={"l": 190, "r": 16, "t": 40, "b": 40},
+                margin={"l": 10, "r": 16, "t": 64, "b": 40},
                 yaxis={"autorange": "reversed", "automargin": True},
                 xaxis={"dtick": 1 if max((len(b.rows) for b in blocks), default=0) <= 10 else None},
             ),
@@ -159,7 +177,7 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
     lines = []
     for rule_set, series in page.trend:
         name = rule_set.short_name or _short(rule_set.name, 30)
-        x = [p.label for p, _c, _i in series]
+        x = [period_short(p) for p, _c, _i in series]
         lines.append(
             {
                 "type": "scatter",
@@ -182,7 +200,11 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
     if lines:
         figures["trend"] = {
             "data": lines,
-            "layout": _layout(_("Số tiêu chí, chỉ tiêu đạt qua các kỳ"), yaxis={"rangemode": "tozero"}),
+            "layout": _layout(
+                _("Số tiêu chí, chỉ tiêu đạt qua các kỳ"),
+                yaxis={"rangemode": "tozero"},
+                xaxis={"type": "category", "tickangle": 0},
+            ),
         }
     village = page.village_status
     if village:
@@ -198,7 +220,7 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
                 _("Các thôn theo tình trạng đạt chuẩn"),
                 height=max(200, 110 + 40 * len(labels)),
                 barmode="stack",
-                margin={"l": 150, "r": 16, "t": 40, "b": 40},
+                margin={"l": 10, "r": 16, "t": 64, "b": 40},
                 yaxis={"automargin": True},
             ),
         }
@@ -210,7 +232,7 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
 
 def district_figures(board: DistrictDashboard) -> dict[str, dict]:
     figures: dict[str, dict] = {}
-    labels = [tier_label(t) for t in TIER_BUCKETS]
+    labels = [_tick(tier_label(t)) for t in TIER_BUCKETS]
     figures["tiers"] = {
         "data": [
             {
@@ -223,7 +245,9 @@ def district_figures(board: DistrictDashboard) -> dict[str, dict]:
                 "hovertemplate": "%{x}: %{y}<extra></extra>",
             }
         ],
-        "layout": _layout(_("Số xã theo bậc"), yaxis={"rangemode": "tozero", "dtick": 1}),
+        "layout": _layout(
+            _("Số xã theo bậc"), yaxis={"rangemode": "tozero", "dtick": 1}, xaxis={"tickangle": 0}, showlegend=False
+        ),
     }
     primary = board.primary
     if primary is not None:
@@ -245,8 +269,9 @@ def district_figures(board: DistrictDashboard) -> dict[str, dict]:
             "layout": _layout(
                 _("Chỉ tiêu đạt theo xã (%(set)s)") % {"set": primary.short_name or _short(primary.name, 40)},
                 height=max(220, 70 + 28 * len(ranked)),
-                margin={"l": 120, "r": 16, "t": 40, "b": 30},
+                margin={"l": 10, "r": 16, "t": 64, "b": 30},
                 xaxis={"range": [0, max((c.indicators_total for _r, c in ranked), default=1)]},
+                yaxis={"automargin": True},
                 showlegend=False,
             ),
         }
@@ -284,11 +309,12 @@ def district_figures(board: DistrictDashboard) -> dict[str, dict]:
                 }
             ],
             "layout": _layout(
-                _("Gần bậc tiếp theo nhất (số chỉ tiêu còn thiếu)"),
-                height=max(200, 70 + 30 * len(closest)),
-                margin={"l": 120, "r": 16, "t": 40, "b": 30},
+                _("Gần bậc tiếp theo nhất"),
+                height=max(220, 90 + 30 * len(closest)),
+                margin={"l": 10, "r": 16, "t": 64, "b": 50},
                 showlegend=False,
-                xaxis={"rangemode": "tozero"},
+                xaxis={"rangemode": "tozero", "title": {"text": _("số chỉ tiêu còn thiếu")}},
+                yaxis={"automargin": True},
             ),
         }
     return figures
@@ -304,29 +330,28 @@ def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
     per_tier = {t: [d.tiers[t] for d in districts] for t in TIER_BUCKETS}
     figures["tiers"] = _tier_bars(names, per_tier, _("Xã theo bậc, từng huyện"), height=360)
     figures["tiers"]["layout"]["xaxis"] = {"tickangle": -35}
-    figures["tiers"]["layout"]["margin"] = {"l": 40, "r": 16, "t": 40, "b": 90}
-    figures["tiers"]["layout"]["legend"] = {
-        "orientation": "h",
-        "y": 1.02,
-        "yanchor": "bottom",
-        "x": 1,
-        "xanchor": "right",
-    }
+    figures["tiers"]["layout"]["margin"] = {"l": 40, "r": 16, "t": 64, "b": 90}
     if board.trend:
         figures["trend"] = {
             "data": [
                 {
                     "type": "scatter",
-                    "mode": "lines+markers",
+                    "mode": "lines+markers+text",
                     "name": tier_label(tier),
-                    "x": [p.label for p, _counts in board.trend],
+                    "x": [period_short(p) for p, _counts in board.trend],
                     "y": [counts[tier] for _p, counts in board.trend],
+                    "text": [counts[tier] for _p, counts in board.trend],
+                    "textposition": "top center",
                     "line": {"color": TIER_COLOURS[tier], "width": 3},
                 }
                 for tier in TIER_BUCKETS
                 if tier and any(counts[tier] for _p, counts in board.trend)
             ],
-            "layout": _layout(_("Số xã đạt từng bậc qua các kỳ"), yaxis={"rangemode": "tozero"}),
+            "layout": _layout(
+                _("Số xã đạt từng bậc qua các kỳ"),
+                yaxis={"rangemode": "tozero"},
+                xaxis={"type": "category", "tickangle": 0},
+            ),
         }
     primary = board.district_primary
     if primary is not None and board.district_criteria:
@@ -360,9 +385,10 @@ def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
             "layout": _layout(
                 _("Chỉ tiêu xã còn thiếu nhiều nhất"),
                 height=max(240, 70 + 26 * len(items)),
-                margin={"l": 230, "r": 16, "t": 40, "b": 30},
+                margin={"l": 10, "r": 16, "t": 64, "b": 30},
                 showlegend=False,
                 xaxis={"rangemode": "tozero", "dtick": 1},
+                yaxis={"automargin": True},
             ),
         }
     return figures

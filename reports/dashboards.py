@@ -374,6 +374,7 @@ class DerivedCondition:
     have: int
     total: int
     needed: int  # more units needed to meet the target
+    level: int = Level.COMMUNE
 
 
 @dataclass
@@ -384,10 +385,7 @@ class DistrictDashboard:
     primary: RuleSet | None
     criteria: list[Criterion]  # of the primary set, for the heat map
     indicator_text: dict[str, str]  # primary set: code → text
-    own: UnitRow
-    own_sets: list[RuleSet]
-    own_missing: list[MissingIndicator]
-    derived: list[DerivedCondition]
+    own: OwnResults
     tiers: dict[str, int]
 
     @property
@@ -421,24 +419,29 @@ def _submissions(rows: list[UnitRow], period: ReportingPeriod | None) -> None:
 
 
 def _derived_conditions(
-    indicators: list[Indicator], communes: list[UnitRow], status: dict, tiers_by_code: dict[str, str]
+    indicators: list[Indicator], state: SubtreeState, status: dict, tiers_by_code: dict[str, str]
 ) -> list[DerivedCondition]:
+    """The conditions computed from the children, with the count behind the share and what is still needed."""
     out = []
-    rural = [r for r in communes if r.unit.kind == Kind.XA and r.unit.valid_to is None]
+    levels = {"commune": Level.COMMUNE, "district": Level.DISTRICT, "village": Level.VILLAGE}
     for indicator in indicators:
         spec = indicator.derived or {}
+        tier = tiers_by_code.get(spec.get("rule_set"))
+        level = levels.get(spec.get("level"))
         if spec.get("from") != "children":
             continue
-        tier = tiers_by_code.get(spec.get("rule_set"))
-        if tier is None:
-            continue
-        have = sum(1 for r in rural if tier_rank(r.standing.current) >= tier_rank(tier))
+        kinds = set(spec.get("kinds") or ())
+        pool = []
+        if tier is not None and level is not None:
+            # the units the share counts, so the page can say "2 of 6" and how many more are needed
+            pool = [r for r in state.rows_at(level) if r.unit.valid_to is None and (not kinds or r.unit.kind in kinds)]
+        have = sum(1 for r in pool if tier_rank(r.standing.current) >= tier_rank(tier))
         entry = status.get(indicator.code) or {}
         target = (entry.get("target") or indicator.target or {}).get("value")
         target_value = float(target) if isinstance(target, int | float) else None
         needed = 0
-        if target_value is not None and rural:
-            needed = max(0, math.ceil(target_value * len(rural) / 100 - 1e-9) - have)
+        if target_value is not None and pool:
+            needed = max(0, math.ceil(target_value * len(pool) / 100 - 1e-9) - have)
         out.append(
             DerivedCondition(
                 indicator=indicator,
@@ -446,64 +449,79 @@ def _derived_conditions(
                 share=entry.get("value"),
                 target=target_value,
                 have=have,
-                total=len(rural),
+                total=len(pool),
                 needed=needed,
+                level=level or Level.COMMUNE,
             )
         )
     return out
 
 
-def district_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> DistrictDashboard:
-    """Eleven queries whatever the number of communes."""
-    state = load_subtree(unit=unit, period_code=period_code)
-    communes = state.rows_at(Level.COMMUNE)
-    _submissions(communes, state.period)
-    child_sets = _sets_of(communes)
-    primary = _primary_set(communes)
-    own = state.rows[unit.pk]
+@dataclass
+class OwnResults:
+    """The dashboard unit's own rule sets: counts, derived conditions and the indicators still missing."""
+
+    row: UnitRow
+    sets: list[RuleSet]
+    missing: list[MissingIndicator]
+    derived: list[DerivedCondition]
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [self.row.cells[rs.pk] for rs in self.sets]
+
+
+def _own_results(state: SubtreeState, indicators: list[Indicator]) -> OwnResults:
+    """One query (the own results' indicator status) beyond the indicators the caller loaded."""
+    own = state.rows[state.unit.pk]
     own_sets = sorted((c.rule_set for c in own.cells.values()), key=lambda rs: (tier_rank(rs.tier), rs.code))
-    wanted = {rs.pk for rs in own_sets} | ({primary.pk} if primary else set())
-    criteria = list(Criterion.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
-    indicators = list(Indicator.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
-    own_status = {}
-    if own.cells:
-        # the derived values live in indicator_status: one row per own set
-        own_status = {
-            a["rule_set_id"]: a["indicator_status"]
-            for a in Attainment.objects.filter(id__in=[c.id for c in own.cells.values()]).values(
-                "rule_set_id", "indicator_status"
-            )
-        }
-    own_missing: list[MissingIndicator] = []
+    own_status = {
+        a["rule_set_id"]: a["indicator_status"]
+        for a in Attainment.objects.filter(id__in=[c.id for c in own.cells.values()]).values(
+            "rule_set_id", "indicator_status"
+        )
+    }
+    missing: list[MissingIndicator] = []
     derived: list[DerivedCondition] = []
     tiers_by_code = {rs.code: rs.tier for rs in state.rule_sets.values()}
     for rs in own_sets:
-        cell = own.cells[rs.pk]
         texts = {i.code: i for i in indicators if i.rule_set_id == rs.pk}
-        own_missing.extend(
-            MissingIndicator(code=code, text=texts[code].text if code in texts else "")
-            for code in cell.missing
+        missing.extend(
+            MissingIndicator(code=code, text=texts[code].text)
+            for code in own.cells[rs.pk].missing
             if code in texts and not texts[code].derived
         )
         derived.extend(
             _derived_conditions(
                 [i for i in indicators if i.rule_set_id == rs.pk and i.derived],
-                communes,
+                state,
                 own_status.get(rs.pk, {}),
                 tiers_by_code,
             )
         )
+    return OwnResults(row=own, sets=own_sets, missing=missing, derived=derived)
+
+
+def district_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> DistrictDashboard:
+    """Twelve queries whatever the number of communes."""
+    state = load_subtree(unit=unit, period_code=period_code)
+    communes = state.rows_at(Level.COMMUNE)
+    _submissions(communes, state.period)
+    child_sets = _sets_of(communes)
+    primary = _primary_set(communes)
+    own_set_ids = set(state.rows[unit.pk].cells)
+    wanted = own_set_ids | ({primary.pk} if primary else set())
+    criteria = list(Criterion.objects.filter(rule_set=primary).order_by("position", "id"))
+    indicators = list(Indicator.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
+    own = _own_results(state, indicators)
     return DistrictDashboard(
         state=state,
         communes=communes,
         child_sets=child_sets,
         primary=primary,
-        criteria=[c for c in criteria if primary and c.rule_set_id == primary.pk],
+        criteria=criteria,
         indicator_text={i.code: i.text for i in indicators if primary and i.rule_set_id == primary.pk},
         own=own,
-        own_sets=own_sets,
-        own_missing=own_missing,
-        derived=derived,
         tiers=tier_counts([r for r in communes if r.unit.kind == Kind.XA]),
     )
 
@@ -565,6 +583,7 @@ class ProvinceDashboard:
     targets: list[TargetProgress]
     trend: list[tuple[ReportingPeriod, dict[str, int]]]
     start_period: ReportingPeriod | None
+    own: OwnResults
 
     @property
     def unit(self) -> AdminUnit:
@@ -599,9 +618,11 @@ def province_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> Pr
     start_period = _start_of_year(state)
     district_primary = _primary_set(districts)
     commune_primary = _primary_set(communes)
-    wanted = {rs.pk for rs in (district_primary, commune_primary) if rs}
-    criteria = list(Criterion.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
-    texts = dict(Indicator.objects.filter(rule_set=commune_primary).order_by().values_list("code", "text"))
+    criteria = list(Criterion.objects.filter(rule_set=district_primary).order_by("position", "id"))
+    wanted = set(state.rows[unit.pk].cells) | ({commune_primary.pk} if commune_primary else set())
+    indicators = list(Indicator.objects.filter(rule_set_id__in=wanted).order_by("rule_set_id", "position", "id"))
+    own = _own_results(state, indicators)
+    texts = {i.code: i.text for i in indicators if commune_primary and i.rule_set_id == commune_primary.pk}
     by_district: dict[int, list[UnitRow]] = defaultdict(list)
     for row in communes:
         by_district[row.unit.parent_id].append(row)
@@ -641,7 +662,7 @@ def province_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> Pr
         district_sets=_sets_of(districts),
         district_primary=district_primary,
         commune_primary=commune_primary,
-        district_criteria=[c for c in criteria if district_primary and c.rule_set_id == district_primary.pk],
+        district_criteria=criteria,
         most_missing=most_missing,
         tiers=tier_counts(communes),
         start_tiers=_as_of(state, communes, start_period),
@@ -650,6 +671,7 @@ def province_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> Pr
         targets=targets,
         trend=trend,
         start_period=start_period,
+        own=own,
     )
 
 

@@ -54,11 +54,18 @@ class CellColumn(tables.Column):
 
 
 class TierColumn(tables.Column):
-    def render(self, value):
+    """A tier, or "no result" for a unit with neither a stored result nor a recognition."""
+
+    def _label(self, value, record):
+        if not value and not record.get("has_data"):
+            return _("chưa có kết quả")
         return tier_label(value)
 
-    def value(self, value):
-        return tier_label(value)
+    def render(self, value, record):
+        return self._label(value, record)
+
+    def value(self, value, record):
+        return self._label(value, record)
 
 
 class ChangeColumn(tables.Column):
@@ -87,17 +94,15 @@ def _number(name: str, verbose: str) -> tables.Column:
 class CommuneTable(tables.Table):
     """The district's communes. Extra columns per rule set are added by `for_sets`."""
 
-    code = tables.Column(verbose_name=gettext_lazy("Mã"), accessor="code", attrs={"td": {"class": "code"}})
+    code = tables.Column(
+        verbose_name=gettext_lazy("Mã"), accessor="code", attrs={"td": {"class": "code"}, "th": {"class": "code"}}
+    )
     unit = UnitColumn(verbose_name=gettext_lazy("Xã"), accessor="name", order_by=("name",))
     tier = TierColumn(verbose_name=gettext_lazy("Bậc đạt"), order_by=("tier_rank", "name"))
-    recognised = TierColumn(verbose_name=gettext_lazy("Bậc được công nhận"), order_by=("recognised_rank", "name"))
-    change = ChangeColumn(
-        verbose_name=gettext_lazy("Chỉ tiêu tăng từ đầu năm"), order_by=("change_sort", "name"), default=None
-    )
-    submission = SubmissionColumn(verbose_name=gettext_lazy("Duyệt số liệu kỳ này"), order_by=("submission", "name"))
-    next_gap = tables.Column(
-        verbose_name=gettext_lazy("Còn thiếu để lên bậc"), order_by=("next_sort", "name"), default="—"
-    )
+    recognised = TierColumn(verbose_name=gettext_lazy("Công nhận"), order_by=("recognised_rank", "name"))
+    change = ChangeColumn(verbose_name=gettext_lazy("Tăng từ đầu năm"), order_by=("change_sort", "name"), default=None)
+    submission = SubmissionColumn(verbose_name=gettext_lazy("Duyệt kỳ này"), order_by=("submission", "name"))
+    next_gap = tables.Column(verbose_name=gettext_lazy("Thiếu để lên bậc"), order_by=("next_sort", "name"), default="—")
     period = tables.Column(verbose_name=gettext_lazy("Kỳ số liệu"), visible=False, default="")
 
     class Meta:
@@ -162,6 +167,7 @@ def commune_records(rows: list[UnitRow], rule_sets: list[RuleSet], primary: Rule
             "name": row.unit.name,
             "tier": row.standing.current or "",
             "tier_rank": tier_rank(row.standing.current),
+            "has_data": bool(row.cells) or row.standing.recognised is not None,
             "recognised": row.standing.recognised or "",
             "recognised_rank": tier_rank(row.standing.recognised),
             "change": change,
