@@ -435,6 +435,12 @@ class RecomputeRun(models.Model):
     units_total = models.PositiveIntegerField(default=0)
     units_done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The subtree recomputed (a provincial coordinator's province); empty: the whole country.
+    unit = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="recompute_runs")
+    # The last chunk committed ({"period": id, "level": n, "unit": id}): a retried run carries on after it.
+    cursor = models.JSONField(default=dict, blank=True)
+    # Touched by every chunk: a running run not touched for long lost its worker.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("lần tính lại")

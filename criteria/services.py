@@ -1,27 +1,38 @@
-"""Recomputing attainment: set-based, bottom-up, one bulk upsert per level.
+"""Recomputing attainment: set-based, bottom-up, chunked, locked per unit, written in bulk.
 
-Values of many units are loaded in one query per level, evaluated in memory by the pure engine, and written
-with one upsert. Villages come first, then communes, districts and the province, because derived indicators
-read the stored results of the level below.
+Values of many units are loaded in one query per chunk, evaluated in memory, and written with one bulk
+upsert (COPY into a temporary table on PostgreSQL). Villages come first, then communes, districts and the
+province, because derived indicators read the stored results of the level below.
+
+Two recomputes never work on the same unit and period at once: each chunk takes a PostgreSQL advisory lock
+per (period, unit) before it reads anything, in ascending unit order, and keeps it until it commits. So
+whichever recompute commits last has read the latest committed values.
+
+A full recompute (`units=None`) commits chunk by chunk; with a `RecomputeRun` it records its progress and a
+cursor in that row in the same transaction as each chunk, so a worker killed in the middle loses at most
+the chunk it was writing and the retried task carries on from the cursor. Everything it writes is a pure
+function of the values, so a retried run ends with the rows a clean run would have written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from communes.models import AdminUnit
+from communes.models import ATTRIBUTES, AdminUnit
 
 from . import engine
 from .catalog import LEVEL_NAMES, Catalog, RuleSetEntry
-from .models import Attainment, IndicatorValue, Recognition, ReportingPeriod
+from .models import Attainment, Indicator, IndicatorValue, Recognition, RecomputeRun, ReportingPeriod, ValueKind
 
 ATTAINMENT_FIELDS = [
     "criteria_met",
@@ -38,7 +49,15 @@ ATTAINMENT_FIELDS = [
     "missing",
     "computed_at",
 ]
+ROW_COLUMNS = ["unit_id", "rule_set_id", "period_id", *ATTAINMENT_FIELDS]
 CHUNK = 2000
+# Units per committed chunk of a full recompute: each holds one advisory lock per unit until it commits,
+# and PostgreSQL's lock table holds max_locks_per_transaction × max_connections (6,400 by default).
+RUN_CHUNK = 1000
+# Below this many rows an INSERT … VALUES is cheaper than creating a temporary table for COPY.
+COPY_FROM = 200
+# Advisory-lock namespace of recompute: key = namespace · 2^48 + period · 2^32 + unit.
+LOCK_NAMESPACE = 0x4E54  # "NT"
 
 
 @dataclass
@@ -64,22 +83,58 @@ def _recognised_on(day: dt.date) -> Q:
     return Q(decision_date__lte=day) & (Q(revoked_on__isnull=True) | Q(revoked_on__gt=day))
 
 
-def _target_units(period: ReportingPeriod, units: Iterable[AdminUnit] | None) -> list[AdminUnit]:
+# What evaluating a unit reads of it (rule-set scope, region, attributes); the rest is not loaded.
+UNIT_FIELDS = ("id", "code", "path", "level", "kind", "parent_id", "region", *ATTRIBUTES)
+
+
+def _target_units(
+    period: ReportingPeriod, units: Iterable[AdminUnit] | None, within: AdminUnit | None = None
+) -> list[AdminUnit]:
     """The units to recompute: the given ones (or all with values in the period) and all their ancestors."""
     if units is None:
-        unit_ids = set(IndicatorValue.objects.filter(period=period).values_list("unit_id", flat=True).distinct())
-        base = []
-        for chunk in _chunks(sorted(unit_ids)):
-            base.extend(AdminUnit.objects.filter(id__in=chunk).only("id", "path"))
+        with_values = IndicatorValue.objects.filter(period=period)
+        if within is not None:
+            with_values = with_values.filter(unit__path__startswith=within.path)
+        base = list(AdminUnit.objects.filter(id__in=with_values.values("unit_id")).only(*UNIT_FIELDS))
+        found = {u.path: u for u in base}
     else:
         base = list(units)
+        found = {}
     paths = {u.path for u in base}
     for unit in base:
         paths.update(unit.ancestor_paths())
-    found: list[AdminUnit] = []
-    for chunk in _chunks(sorted(paths)):
-        found.extend(AdminUnit.objects.filter(path__in=chunk))
-    return found
+    missing = sorted(paths - set(found))
+    for chunk in _chunks(missing):
+        found.update((u.path, u) for u in AdminUnit.objects.filter(path__in=chunk).only(*UNIT_FIELDS))
+    return list(found.values())
+
+
+# ---------------------------------------------------------------------------------------------- locking
+
+
+def _lock_key(period_id: int, unit_id: int) -> int:
+    return (LOCK_NAMESPACE << 48) + (period_id << 32) + unit_id
+
+
+def _lock_units(period_id: int, unit_ids: Iterable[int]) -> None:
+    """Hold (period, unit) until the transaction ends; in ascending order so two recomputes never deadlock.
+
+    Only PostgreSQL needs it: SQLite lets one writer at a time into the whole database anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_lock_key(period_id, u) for u in unit_ids})
+    if not keys:
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM "
+            "(SELECT k FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, n) ORDER BY n) AS ordered",
+            [keys],
+        )
+
+
+# ---------------------------------------------------------------------------------------------- reading
 
 
 def _held_by_recognition(unit_ids: list[int], period: ReportingPeriod) -> dict[int, set[str]]:
@@ -92,17 +147,39 @@ def _held_by_recognition(unit_ids: list[int], period: ReportingPeriod) -> dict[i
 
 
 def _values_by_unit(unit_ids: list[int], period: ReportingPeriod, catalog: Catalog) -> dict[int, dict[int, dict]]:
-    """unit id → rule set id → {indicator code: engine value}; one query per chunk of units."""
-    out: dict[int, dict[int, dict]] = defaultdict(lambda: defaultdict(dict))
+    """unit id → rule set id → {indicator code: engine value}; one query per chunk of units.
+
+    On PostgreSQL the database builds each unit's {code: value} as one JSON text per unit and rule set, so
+    Python parses ten thousand small documents instead of building a dict entry for each of 750,000 rows.
+    """
+    out: dict[int, dict[int, dict]] = {}
+    rule_set_ids = set(catalog.by_id)  # values of older versions of a set are not evaluated against the current one
+    if connection.vendor == "postgresql":
+        values, indicators = IndicatorValue._meta.db_table, Indicator._meta.db_table
+        for chunk in _chunks(unit_ids):
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT v.unit_id, i.rule_set_id, json_object_agg(i.code, CASE WHEN i.kind = %s "  # noqa: S608
+                    "THEN to_json(v.boolean) ELSE to_json(v.number) END)::text "
+                    f"FROM {values} v JOIN {indicators} i ON i.id = v.indicator_id "
+                    "WHERE v.period_id = %s AND v.unit_id = ANY(%s) GROUP BY v.unit_id, i.rule_set_id",
+                    [ValueKind.BOOL.value, period.id, chunk],
+                )
+                for unit_id, rule_set_id, document in cur.fetchall():
+                    if rule_set_id in rule_set_ids:
+                        # numbers as Decimal, exactly as the ORM reads the numeric column
+                        out.setdefault(unit_id, {})[rule_set_id] = json.loads(document, parse_float=Decimal)
+        return out
     for chunk in _chunks(unit_ids):
         rows = IndicatorValue.objects.filter(period=period, unit_id__in=chunk).values_list(
             "unit_id", "indicator_id", "number", "boolean"
         )
         for unit_id, indicator_id, number, boolean in rows:
             indicator = catalog.indicator_by_id.get(indicator_id)
-            if indicator is None:  # a value of an older version of a set: not evaluated against the current one
+            if indicator is None:
                 continue
-            out[unit_id][indicator.rule_set_id][indicator.code] = catalog.engine_value(indicator, number, boolean)
+            own = out.setdefault(unit_id, {}).setdefault(indicator.rule_set_id, {})
+            own[indicator.code] = catalog.engine_value(indicator, number, boolean)
     return out
 
 
@@ -161,50 +238,182 @@ def _children_summaries(
     return out
 
 
+# ---------------------------------------------------------------------------------------------- evaluating
+
+
 def _jsonable(value):
     if isinstance(value, Decimal):
         return float(value)
     return value
 
 
-def _attainment_row(unit: AdminUnit, entry: RuleSetEntry, period, result: engine.Result, now) -> Attainment:
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# A row as written: the ROW_COLUMNS values, JSON fields already serialised, computed_at last.
+Row = tuple
+
+
+def _engine_row(unit_id: int, entry: RuleSetEntry, period_id: int, result: engine.Result, now) -> Row:
+    """The stored form of an engine result (the reference for the compiled path below)."""
     indicator_status = {}
     for code, r in result.indicators.items():
         item = {"status": r.status, "target": {k: _jsonable(v) for k, v in r.target.items()}}
         if entry.indicator_by_code[code].derived:
             item["value"] = _jsonable(r.value)
         indicator_status[code] = item
-    return Attainment(
-        unit_id=unit.id,
-        rule_set_id=entry.rule_set.id,
-        period_id=period.id,
-        criteria_met=result.criteria_met,
-        criteria_total=result.criteria_total,
-        indicators_met=result.indicators_met,
-        indicators_total=result.indicators_total,
-        conditions_met=result.conditions_met,
-        conditions_total=result.conditions_total,
-        no_data=result.no_data,
-        prerequisite_met=result.prerequisite_met,
-        attained=result.attained,
-        criteria_status={code: c.status for code, c in result.criteria.items()},
-        indicator_status=indicator_status,
-        missing=list(result.missing),
-        computed_at=now,
+    return (
+        unit_id,
+        entry.rule_set.id,
+        period_id,
+        result.criteria_met,
+        result.criteria_total,
+        result.indicators_met,
+        result.indicators_total,
+        result.conditions_met,
+        result.conditions_total,
+        result.no_data,
+        result.prerequisite_met,
+        result.attained,
+        _dumps({code: c.status for code, c in result.criteria.items()}),
+        _dumps(indicator_status),
+        _dumps(list(result.missing)),
+        now,
     )
 
 
+class _CompiledSet:
+    """One rule set without derived indicators, with its targets resolved for one unit context.
+
+    Evaluating ten thousand communes re-resolves the same targets ten thousand times in `engine.evaluate`;
+    here they are resolved once per (region, attributes, year) by the engine's own `resolve_target`, and a
+    unit costs a table lookup per indicator. The JSON of each (indicator, status) pair is serialised once.
+    tests/criteria/test_recompute.py holds this equal to `engine.evaluate` on every shipped rule set.
+    """
+
+    __slots__ = ("spec", "items", "criteria", "conditions", "status_json", "criteria_json")
+
+    def __init__(self, spec: engine.RuleSetSpec, context: engine.Context):
+        region = engine.effective_region(spec, context)
+        self.spec = spec
+        self.items = []  # (code, op, target value, is a yes/no op)
+        self.status_json: dict[str, dict[str, str]] = {}
+        for ind in spec.indicators:
+            applied = engine.resolve_target(ind.target, context, region)
+            engine.compare(applied["op"], None, applied.get("value"))  # an unknown operator fails as in the engine
+            self.items.append((ind.code, applied["op"], applied.get("value"), applied["op"] in engine.BOOL_OPS))
+            target = _dumps({k: _jsonable(v) for k, v in applied.items()})
+            key = _dumps(ind.code)
+            self.status_json[ind.code] = {
+                s: f'{key}:{{"status":"{s}","target":{target}}}' for s in (engine.MET, engine.NOT_MET, engine.NO_DATA)
+            }
+        self.criteria = [(c.code, c.indicators) for c in spec.criteria]
+        self.conditions = [c.code for c in spec.conditions]
+        self.criteria_json = {
+            c.code: {s: f"{_dumps(c.code)}:{_dumps(s)}" for s in (engine.MET, engine.NOT_MET, engine.NO_DATA)}
+            for c in spec.criteria
+        }
+
+    def row(self, unit_id: int, rule_set_id: int, period_id: int, values: dict, held, now) -> Row:
+        MET, NOT_MET, NO_DATA = engine.MET, engine.NOT_MET, engine.NO_DATA
+        status: dict[str, str] = {}
+        no_data = 0
+        for code, op, bound, is_bool_op in self.items:
+            value = values.get(code)
+            if value is None:
+                status[code] = NO_DATA
+                no_data += 1
+            elif is_bool_op and value.__class__ is bool:
+                status[code] = MET if value is (op == "yes") else NOT_MET
+            else:
+                status[code] = MET if engine.compare(op, value, bound) else NOT_MET
+        criteria_parts, missing = [], []
+        criteria_met = indicators_met = indicators_total = 0
+        for code, codes in self.criteria:
+            met = 0
+            any_not_met = False
+            for c in codes:
+                s = status[c]
+                if s is MET:
+                    met += 1
+                else:
+                    missing.append(c)
+                    if s is NOT_MET:
+                        any_not_met = True
+            if met == len(codes):
+                c_status = MET
+                criteria_met += 1
+            else:
+                c_status = NOT_MET if any_not_met else NO_DATA
+            criteria_parts.append(self.criteria_json[code][c_status])
+            indicators_met += met
+            indicators_total += len(codes)
+        conditions_met = 0
+        for code in self.conditions:
+            if status[code] is MET:
+                conditions_met += 1
+            else:
+                missing.append(code)
+        spec = self.spec
+        prerequisite_met = spec.prerequisite is None or spec.prerequisite in held
+        criteria_total, conditions_total = len(self.criteria), len(self.conditions)
+        attained = (
+            criteria_met == criteria_total
+            and conditions_met == conditions_total
+            and prerequisite_met
+            and (criteria_total + conditions_total) > 0
+        )
+        fragments = self.status_json
+        return (
+            unit_id,
+            rule_set_id,
+            period_id,
+            criteria_met,
+            criteria_total,
+            indicators_met,
+            indicators_total,
+            conditions_met,
+            conditions_total,
+            no_data,
+            prerequisite_met,
+            attained,
+            "{" + ",".join(criteria_parts) + "}",
+            "{" + ",".join([fragments[code][s] for code, s in status.items()]) + "}",
+            _dumps(missing),
+            now,
+        )
+
+
+class _Evaluator:
+    """Evaluates units against their applicable sets; compiled sets are cached per unit context."""
+
+    def __init__(self, catalog: Catalog, period: ReportingPeriod):
+        self.catalog = catalog
+        self.period = period
+        self.compiled: dict[tuple, _CompiledSet | None] = {}
+
+    def compiled_for(self, entry: RuleSetEntry, context: engine.Context) -> _CompiledSet | None:
+        if any(i.derived for i in entry.indicators):
+            return None
+        key = (entry.rule_set.id, context.region, context.attributes, context.year)
+        if key not in self.compiled:
+            self.compiled[key] = _CompiledSet(entry.spec, context)
+        return self.compiled[key]
+
+
 def _evaluate_level(
-    units: list[AdminUnit], period: ReportingPeriod, catalog: Catalog
-) -> tuple[list[Attainment], set[tuple[int, int]]]:
+    units: list[AdminUnit], period: ReportingPeriod, catalog: Catalog, evaluator: _Evaluator | None = None
+) -> tuple[list[Row], set[tuple[int, int]]]:
+    evaluator = evaluator or _Evaluator(catalog, period)
     unit_ids = [u.id for u in units]
     values = _values_by_unit(unit_ids, period, catalog)
     held_recognised = _held_by_recognition(unit_ids, period)
     applicable = {u.id: catalog.applicable(u, period) for u in units}
     derived_sets = {e.code for entries in applicable.values() for e in entries if e.child_specs}
     children = _children_summaries(units, derived_sets, period, catalog)
-    now = timezone.now()
-    rows: list[Attainment] = []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows: list[Row] = []
     computed: set[tuple[int, int]] = set()
     for unit in units:
         held = set(held_recognised.get(unit.id, ()))
@@ -228,26 +437,93 @@ def _evaluate_level(
                 children=unit_children,
                 held=frozenset(held),
             )
-            result = engine.evaluate(entry.spec, own or {}, context)
-            if result.attained:
-                held.add(entry.code)  # the next rung of the ladder may build on it
-            rows.append(_attainment_row(unit, entry, period, result, now))
+            compiled = evaluator.compiled_for(entry, context)
+            if compiled is not None:
+                row = compiled.row(unit.id, entry.rule_set.id, period.id, own or {}, held, now)
+            else:
+                result = engine.evaluate(entry.spec, own or {}, context)
+                row = _engine_row(unit.id, entry, period.id, result, now)
+            if row[11]:  # attained: the next rung of the ladder may build on it
+                held.add(entry.code)
+            rows.append(row)
             computed.add((unit.id, entry.rule_set.id))
     return rows, computed
 
 
-def _write_level(units: list[AdminUnit], period, rows: list[Attainment], computed: set[tuple[int, int]]) -> int:
-    """Upsert the level's rows and delete rows of these units that no longer have a result."""
-    for chunk in _chunks(rows):
-        Attainment.objects.bulk_create(
-            chunk,
-            update_conflicts=True,
-            unique_fields=["unit", "rule_set", "period"],
-            update_fields=ATTAINMENT_FIELDS,
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return r"\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _write_rows_postgresql(rows: list[Row], unit_ids: list[int], period_id: int) -> int:
+    """Upsert the rows and delete the other rows of these units in the period; returns how many were deleted.
+
+    Table and column names in the SQL come from the models, never from input; values go as parameters.
+    """
+    table = Attainment._meta.db_table
+    columns = ", ".join(ROW_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ATTAINMENT_FIELDS)
+    conflict = "ON CONFLICT (unit_id, rule_set_id, period_id) DO UPDATE SET " + updates
+    with connection.cursor() as cur:
+        if len(rows) >= COPY_FROM:
+            cur.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS recompute_rows ON COMMIT DELETE ROWS AS "  # noqa: S608
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            buf = io.StringIO()
+            buf.writelines("\t".join([_copy_text(v) for v in row]) + "\n" for row in rows)
+            buf.seek(0)
+            cur.cursor.copy_expert(f"COPY recompute_rows ({columns}) FROM STDIN", buf)
+            cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM recompute_rows {conflict}")  # noqa: S608
+            cur.execute(
+                f"DELETE FROM {table} a WHERE a.period_id = %s AND a.unit_id = ANY(%s) AND NOT EXISTS "  # noqa: S608
+                "(SELECT 1 FROM recompute_rows r WHERE r.unit_id = a.unit_id AND r.rule_set_id = a.rule_set_id)",
+                [period_id, unit_ids],
+            )
+            deleted = cur.rowcount
+            cur.execute("TRUNCATE recompute_rows")
+            return deleted
+        if rows:
+            from psycopg2.extras import execute_values
+
+            sql = f"INSERT INTO {table} ({columns}) VALUES %s {conflict}"  # noqa: S608
+            execute_values(cur.cursor, sql, rows, page_size=500)
+        cur.execute(
+            f"DELETE FROM {table} a WHERE a.period_id = %s AND a.unit_id = ANY(%s) AND NOT EXISTS "  # noqa: S608
+            "(SELECT 1 FROM unnest(%s::bigint[], %s::bigint[]) AS k(u, r) "
+            "WHERE k.u = a.unit_id AND k.r = a.rule_set_id)",
+            [period_id, unit_ids, [r[0] for r in rows], [r[1] for r in rows]],
         )
+        return cur.rowcount
+
+
+def _write_rows_generic(rows: list[Row], unit_ids: list[int], period_id: int) -> int:
+    table = Attainment._meta.db_table
+    columns = ", ".join(ROW_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in ATTAINMENT_FIELDS)
+    marks = ", ".join(["%s"] * len(ROW_COLUMNS))
+    with connection.cursor() as cur:
+        if rows:
+            cur.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
+                f"ON CONFLICT (unit_id, rule_set_id, period_id) DO UPDATE SET {updates}",
+                rows,
+            )
+    computed = {(r[0], r[1]) for r in rows}
     stale: list[int] = []
-    for chunk in _chunks([u.id for u in units]):
-        existing = Attainment.objects.filter(period=period, unit_id__in=chunk).values_list(
+    for chunk in _chunks(unit_ids):
+        existing = Attainment.objects.filter(period_id=period_id, unit_id__in=chunk).values_list(
             "id", "unit_id", "rule_set_id"
         )
         stale.extend(pk for pk, unit_id, rs_id in existing if (unit_id, rs_id) not in computed)
@@ -256,25 +532,170 @@ def _write_level(units: list[AdminUnit], period, rows: list[Attainment], compute
     return len(stale)
 
 
+def _write_level(units: list[AdminUnit], period, rows: list[Row]) -> int:
+    unit_ids = [u.id for u in units]
+    if connection.vendor == "postgresql":
+        return _write_rows_postgresql(rows, unit_ids, period.id)
+    return _write_rows_generic(rows, unit_ids, period.id)
+
+
+def _recompute_units(
+    units: list[AdminUnit], period: ReportingPeriod, catalog: Catalog, evaluator: _Evaluator, stats: RecomputeStats
+) -> None:
+    """Evaluate and write units of one level (inside the caller's transaction, locks already held)."""
+    rows, _computed = _evaluate_level(units, period, catalog, evaluator)
+    stats.rows_deleted += _write_level(units, period, rows)
+    stats.rows_written += len(rows)
+    stats.attained += sum(1 for r in rows if r[11])
+    stats.per_level[units[0].level] = stats.per_level.get(units[0].level, 0) + len(rows)
+
+
+# ---------------------------------------------------------------------------------------------- services
+
+
+def _by_level(units: list[AdminUnit]) -> list[tuple[int, list[AdminUnit]]]:
+    """Villages first, the province last; by id within a level (the order locks are taken in)."""
+    grouped: dict[int, list[AdminUnit]] = defaultdict(list)
+    for unit in units:
+        grouped[unit.level].append(unit)
+    return [(level, sorted(grouped[level], key=lambda u: u.id)) for level in sorted(grouped, reverse=True)]
+
+
 def attainment_recompute(
-    *, period: ReportingPeriod, units: Iterable[AdminUnit] | None = None, catalog: Catalog | None = None
+    *,
+    period: ReportingPeriod,
+    units: Iterable[AdminUnit] | None = None,
+    catalog: Catalog | None = None,
+    run: RecomputeRun | None = None,
+    within: AdminUnit | None = None,
+    progress: Callable[[RecomputeRun], None] | None = None,
 ) -> RecomputeStats:
-    """Recompute the given units and their ancestors (or every unit with values) for one period, bottom-up."""
+    """Recompute the given units and their ancestors (or every unit with values) for one period, bottom-up.
+
+    With `units`, everything happens in one transaction that first locks every unit it will write. Without,
+    the period is recomputed in committed chunks (of `within`'s subtree when given); a `run` then records
+    each chunk's progress and cursor with it and resumes after the cursor.
+    """
     catalog = catalog or Catalog()
-    targets = _target_units(period, units)
+    targets = _target_units(period, units, within)
     stats = RecomputeStats(period=period.code, units=len(targets))
-    by_level: dict[int, list[AdminUnit]] = defaultdict(list)
-    for unit in targets:
-        by_level[unit.level].append(unit)
-    with transaction.atomic():
-        for level in sorted(by_level, reverse=True):  # villages first, the province last
-            level_units = by_level[level]
-            rows, computed = _evaluate_level(level_units, period, catalog)
-            stats.rows_deleted += _write_level(level_units, period, rows, computed)
-            stats.rows_written += len(rows)
-            stats.attained += sum(1 for r in rows if r.attained)
-            stats.per_level[level] = len(rows)
+    evaluator = _Evaluator(catalog, period)
+    if units is not None:
+        with transaction.atomic():
+            _lock_units(period.id, [u.id for u in targets])
+            for _level, level_units in _by_level(targets):
+                _recompute_units(level_units, period, catalog, evaluator, stats)
+    else:
+        for level, level_units in _by_level(targets):
+            for chunk in _chunks(level_units, RUN_CHUNK):
+                with transaction.atomic():
+                    if run is not None:
+                        current = RecomputeRun.objects.select_for_update().get(pk=run.pk)
+                        if current.status != RecomputeRun.Status.RUNNING or _done(current, period, level, chunk):
+                            continue  # another worker on the same run did this chunk
+                    _lock_units(period.id, [u.id for u in chunk])
+                    _recompute_units(chunk, period, catalog, evaluator, stats)
+                    if run is not None:
+                        current.cursor = {"period": period.id, "level": level, "unit": chunk[-1].id}
+                        current.units_done += len(chunk)
+                        current.save(update_fields=["cursor", "units_done", "updated_at"])
+                        run.cursor, run.units_done = current.cursor, current.units_done
+                if run is not None and progress is not None:
+                    progress(run)
     return stats
+
+
+def _period_order(period: ReportingPeriod) -> tuple:
+    return (period.end, period.start, period.id)
+
+
+def _done(run: RecomputeRun, period: ReportingPeriod, level: int, chunk: list[AdminUnit]) -> bool:
+    """Is the chunk at or before the run's cursor (periods in order, levels bottom-up, ids ascending)?"""
+    cursor = run.cursor or {}
+    if not cursor:
+        return False
+    if cursor["period"] != period.id:
+        done_period = ReportingPeriod.objects.filter(pk=cursor["period"]).first()
+        return done_period is not None and _period_order(done_period) > _period_order(period)
+    if cursor["level"] != level:
+        return cursor["level"] < level  # levels run from villages (4) up to the province (1)
+    return chunk[-1].id <= cursor["unit"]
+
+
+def _run_periods(run: RecomputeRun) -> list[ReportingPeriod]:
+    if run.period_id:
+        return [run.period]
+    periods = ReportingPeriod.objects.filter(values__isnull=False).distinct()
+    return sorted(periods, key=_period_order)
+
+
+def _run_total(run: RecomputeRun, periods: list[ReportingPeriod]) -> int:
+    return sum(len(_target_units(p, None, run.unit)) for p in periods)
+
+
+def recompute_run_create(
+    *,
+    period: ReportingPeriod | None = None,
+    unit: AdminUnit | None = None,
+    user=None,
+    trigger: str = "manual",
+) -> RecomputeRun:
+    """A queued full recompute of a period (or of every period with values), of `unit`'s subtree or everything."""
+    return RecomputeRun.objects.create(period=period, unit=unit, requested_by=user, trigger=trigger)
+
+
+def recompute_run_active(*, period: ReportingPeriod | None, unit: AdminUnit | None) -> RecomputeRun | None:
+    """A run of the same scope still queued or running: starting another would only repeat its work."""
+    return (
+        RecomputeRun.objects.filter(
+            period=period, unit=unit, status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING]
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def recompute_run_execute(
+    *, run_id: int, catalog: Catalog | None = None, progress: Callable[[RecomputeRun], None] | None = None
+) -> RecomputeRun:
+    """Carry out a run, chunk by chunk, from its cursor. Safe to call again after a crash, or concurrently."""
+    with transaction.atomic():
+        run = RecomputeRun.objects.select_for_update().select_related("period", "unit").get(pk=run_id)
+        if run.status in (RecomputeRun.Status.DONE, RecomputeRun.Status.FAILED):
+            return run
+        periods = _run_periods(run)
+        if run.status == RecomputeRun.Status.QUEUED:
+            run.status = RecomputeRun.Status.RUNNING
+            run.started_at = timezone.now()
+            run.units_total = _run_total(run, periods)
+            run.units_done = 0
+            run.cursor = {}
+            run.error = ""
+            run.save()
+    if progress is not None:
+        progress(run)
+    catalog = catalog or Catalog()
+    for period in periods:
+        attainment_recompute(period=period, catalog=catalog, run=run, within=run.unit, progress=progress)
+    with transaction.atomic():
+        run = RecomputeRun.objects.select_for_update().get(pk=run_id)
+        if run.status == RecomputeRun.Status.RUNNING:
+            run.status = RecomputeRun.Status.DONE
+            run.finished_at = timezone.now()
+            # Units that gained values while the run went on were recomputed by their own task.
+            run.units_total = max(run.units_total, run.units_done)
+            run.units_done = run.units_total
+            run.save()
+    if progress is not None:
+        progress(run)
+    return run
+
+
+def recompute_run_fail(*, run_id: int, error: str) -> None:
+    """Mark a run failed with the error its page shows; what it committed so far stays (it is all correct)."""
+    RecomputeRun.objects.filter(pk=run_id).exclude(status=RecomputeRun.Status.DONE).update(
+        status=RecomputeRun.Status.FAILED, finished_at=timezone.now(), error=error[:4000]
+    )
 
 
 def attainment_recompute_all(*, catalog: Catalog | None = None) -> list[RecomputeStats]:

@@ -1,32 +1,191 @@
-"""Celery tasks: thin, they take IDs and call the recompute services."""
+"""Celery tasks: thin, they take IDs and call the recompute services.
+
+`queue_recompute` is what saving, approving or importing values calls: after the transaction commits it
+queues one `recompute_units` per burst of saves of a unit. A burst is recognised by a key in Redis (the
+broker's own server) that the first save sets and the task clears just before it reads the values: saves
+committed before that are in what the task reads, saves after it set the key again and queue a new task.
+Without a broker (the embedded default) tasks run in-process, at once, and need no key.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from functools import cache
+
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
 
 from communes.models import AdminUnit
 
-from .models import ReportingPeriod
-from .services import attainment_recompute
+from .models import RecomputeRun, ReportingPeriod
+from .services import attainment_recompute, recompute_run_create, recompute_run_execute, recompute_run_fail
+
+log = logging.getLogger(__name__)
+
+# Connection lost, server restarting, deadlock, serialization failure: worth another try.
+TRANSIENT = (OperationalError, InterfaceError)
+MAX_RETRIES = 5
+# A burst of saves of one unit within this many seconds leads to one recompute.
+BURST_SECONDS = 2
+# The burst key outlives a lost task by at most this much; the nightly run repairs what a lost task missed.
+PENDING_TTL = 300
+# A running run whose chunks have not moved for this long lost its worker: the watchdog queues it again.
+STALLED_SECONDS = 15 * 60
 
 
-@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60, max_retries=5)
+def backoff(retries: int) -> int:
+    """2, 4, 8, 16, 32 s: the database gets time to come back."""
+    return min(2 ** (retries + 1), 60)
+
+
+def _forget_connection() -> None:
+    # A broken connection must not be reused by the retry; inside a test's transaction it is kept.
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+# ---------------------------------------------------------------------------------------------- bursts
+
+
+@cache
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+def _pending_key(period_id: int, unit_id: int) -> str:
+    prefix = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("global_keyprefix", "")
+    return f"{prefix}ntm:recompute-pending:{period_id}:{unit_id}"
+
+
+def _uses_redis() -> bool:
+    return not settings.CELERY_TASK_ALWAYS_EAGER and settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+
+
+def pending_claim(period_id: int, unit_ids: list[int]) -> list[int]:
+    """The units not already waiting for a queued recompute, now marked as waiting."""
+    if not _uses_redis():
+        return unit_ids
+    try:
+        pipe = _redis().pipeline()
+        for unit_id in unit_ids:
+            pipe.set(_pending_key(period_id, unit_id), 1, nx=True, ex=PENDING_TTL)
+        return [u for u, fresh in zip(unit_ids, pipe.execute(), strict=True) if fresh]
+    except Exception:  # noqa: BLE001 - without the key a recompute too many is queued, never one too few
+        log.warning("recompute burst keys unavailable; queueing anyway", exc_info=True)
+        return unit_ids
+
+
+def pending_clear(period_id: int, unit_ids: list[int]) -> None:
+    if not _uses_redis():
+        return
+    try:
+        _redis().delete(*[_pending_key(period_id, u) for u in unit_ids])
+    except Exception:  # noqa: BLE001 - the key expires by itself
+        log.warning("recompute burst keys unavailable", exc_info=True)
+
+
+# ---------------------------------------------------------------------------------------------- tasks
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def recompute_units(self, period_id: int, unit_ids: list[int]) -> dict:
-    period = ReportingPeriod.objects.get(pk=period_id)
-    units = list(AdminUnit.objects.filter(pk__in=unit_ids))
-    stats = attainment_recompute(period=period, units=units)
-    return {"period": stats.period, "rows": stats.rows_written}
+    """Recompute the units and their ancestors (interactive queue)."""
+    pending_clear(period_id, unit_ids)  # before reading: a save from now on queues a new task
+    try:
+        period = ReportingPeriod.objects.get(pk=period_id)
+        units = list(AdminUnit.objects.filter(pk__in=unit_ids))
+        stats = attainment_recompute(period=period, units=units)
+    except TRANSIENT as exc:
+        _forget_connection()
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+    return {"period": stats.period, "units": stats.units, "rows": stats.rows_written}
 
 
-@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60, max_retries=5)
-def recompute_period(self, period_id: int) -> dict:
-    period = ReportingPeriod.objects.get(pk=period_id)
-    stats = attainment_recompute(period=period)
-    return {"period": stats.period, "rows": stats.rows_written}
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def recompute_run(self, run_id: int) -> dict:
+    """Carry out a full recompute run (bulk queue); a redelivered or retried task resumes after its cursor."""
+    try:
+        run = recompute_run_execute(run_id=run_id)
+    except TRANSIENT as exc:
+        _forget_connection()
+        if self.request.retries >= self.max_retries:
+            _fail(run_id, exc)
+            raise
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+    except Exception as exc:
+        _fail(run_id, exc)
+        raise
+    return {"run": run.id, "status": run.status, "units": run.units_done}
+
+
+def _fail(run_id: int, exc: BaseException) -> None:
+    try:
+        recompute_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}".strip())
+    except DatabaseError:
+        log.exception("could not mark recompute run %s as failed", run_id)
+
+
+@shared_task
+def recompute_nightly() -> int | None:
+    """Beat: every period with values, the whole country, unless such a run is still going."""
+    if RecomputeRun.objects.filter(
+        period=None, unit=None, status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING]
+    ).exists():
+        return None
+    run = recompute_run_create(trigger="nightly")
+    queue_run(run)
+    return run.id
+
+
+@shared_task
+def recompute_watchdog() -> list[int]:
+    """Beat: queue again the runs whose worker died (a redelivered task would also do, but only after the
+    broker's visibility timeout). Two tasks on one run share its chunks, so a false alarm costs nothing."""
+    stalled = list(
+        RecomputeRun.objects.filter(
+            status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING],
+            updated_at__lt=timezone.now() - dt.timedelta(seconds=STALLED_SECONDS),
+        ).values_list("id", flat=True)
+    )
+    for run_id in stalled:
+        recompute_run.delay(run_id)
+    return stalled
+
+
+# ---------------------------------------------------------------------------------------------- queueing
 
 
 def queue_recompute(*, period: ReportingPeriod, units: list[AdminUnit]) -> None:
     """Recompute the units and their ancestors once the current transaction has committed."""
     unit_ids = sorted({u.id for u in units})
-    transaction.on_commit(lambda: recompute_units.delay(period.id, unit_ids))
+    period_id = period.id
+
+    def enqueue():
+        fresh = pending_claim(period_id, unit_ids)
+        if fresh:
+            recompute_units.apply_async((period_id, fresh), countdown=BURST_SECONDS)
+
+    transaction.on_commit(enqueue)
+
+
+def queue_run(run: RecomputeRun) -> None:
+    """Start a full run once the transaction that created it has committed."""
+    run_id = run.id
+
+    def enqueue():
+        try:
+            result = recompute_run.apply_async((run_id,))
+        except Exception:
+            if not settings.CELERY_TASK_ALWAYS_EAGER:
+                raise
+            # Run in-process: the run row already says it failed and why; the page shows it.
+            log.exception("recompute run %s failed", run_id)
+            return
+        RecomputeRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
+
+    transaction.on_commit(enqueue)
