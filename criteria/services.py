@@ -660,7 +660,7 @@ def recompute_run_execute(
 ) -> RecomputeRun:
     """Carry out a run, chunk by chunk, from its cursor. Safe to call again after a crash, or concurrently."""
     with transaction.atomic():
-        run = RecomputeRun.objects.select_for_update().select_related("period", "unit").get(pk=run_id)
+        run = RecomputeRun.objects.select_for_update(of=("self",)).select_related("period", "unit").get(pk=run_id)
         if run.status in (RecomputeRun.Status.DONE, RecomputeRun.Status.FAILED):
             return run
         periods = _run_periods(run)

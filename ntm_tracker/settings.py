@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,6 +147,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task whose worker died is handed out again after this many seconds (a full run resumes at its cursor).
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # Several installations (or test runs) can share one Redis under different prefixes.
+    "global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", ""),
+}
+# Saves wait for one commune's recompute (interactive); full runs must not hold them up (bulk).
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_ROUTES = {
+    "criteria.tasks.recompute_units": {"queue": "interactive"},
+    "criteria.tasks.recompute_run": {"queue": "bulk"},
+    "criteria.tasks.recompute_nightly": {"queue": "bulk"},
+    "criteria.tasks.recompute_watchdog": {"queue": "bulk"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "nightly-full-recompute": {
+        "task": "criteria.tasks.recompute_nightly",
+        "schedule": crontab(hour=int(os.environ.get("RECOMPUTE_NIGHTLY_HOUR", "2")), minute=0),
+    },
+    "recompute-watchdog": {"task": "criteria.tasks.recompute_watchdog", "schedule": 600.0},
+}
 
 # Production hardening: on whenever DEBUG is off (check --deploy is clean then).
 if not DEBUG:

@@ -13,6 +13,7 @@ urlpatterns = [
     # Django 5 logs out on POST only: the header holds a small form, never a link.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("reports.urls")),
+    path("", include("criteria.urls")),
     path("", include("entry.urls")),
     path("", include("communes.urls")),
 ]
