@@ -185,7 +185,7 @@ def value_save(
     with transaction.atomic():
         _check_open(period)
         current = (
-            IndicatorValue.objects.select_for_update()
+            IndicatorValue.objects.select_for_update(of=("self",))
             .select_related("indicator", "updated_by")
             .filter(unit=unit, indicator=indicator, period=period)
             .first()
@@ -239,7 +239,7 @@ def value_save(
 
 
 def _reopen_submission(*, unit: AdminUnit, period: ReportingPeriod, user) -> Submission:
-    submission, _created = Submission.objects.select_for_update().get_or_create(unit=unit, period=period)
+    submission, _created = Submission.objects.select_for_update(of=("self",)).get_or_create(unit=unit, period=period)
     submission.status = Submission.Status.SUBMITTED
     submission.submitted_by = user
     submission.submitted_at = timezone.now()
@@ -265,7 +265,7 @@ def value_submit(*, user, value: IndicatorValue) -> IndicatorValue:
     """Send one draft or returned value to review."""
     with transaction.atomic():
         _check_open(value.period)
-        value = IndicatorValue.objects.select_for_update().get(pk=value.pk)
+        value = IndicatorValue.objects.select_for_update(of=("self",)).get(pk=value.pk)
         if value.status not in (ValueStatus.DRAFT, ValueStatus.RETURNED):
             raise EntryError(_("Giá trị này đã được gửi hoặc đã duyệt."))
         _set_status(value, status=ValueStatus.SUBMITTED, action=ValueChange.Action.SUBMIT, user=user)
@@ -277,7 +277,7 @@ def submission_submit(*, user, unit: AdminUnit, period: ReportingPeriod) -> Subm
     with transaction.atomic():
         _check_open(period)
         values = list(
-            IndicatorValue.objects.select_for_update().filter(
+            IndicatorValue.objects.select_for_update(of=("self",)).filter(
                 unit=unit, period=period, status__in=[ValueStatus.DRAFT, ValueStatus.RETURNED]
             )
         )
@@ -290,7 +290,7 @@ def submission_submit(*, user, unit: AdminUnit, period: ReportingPeriod) -> Subm
 
 def _settle(*, unit: AdminUnit, period: ReportingPeriod, user) -> Submission:
     """After a review: still in review while a value waits; returned if any value was returned; else approved."""
-    submission, _created = Submission.objects.select_for_update().get_or_create(unit=unit, period=period)
+    submission, _created = Submission.objects.select_for_update(of=("self",)).get_or_create(unit=unit, period=period)
     statuses = set(IndicatorValue.objects.filter(unit=unit, period=period).values_list("status", flat=True))
     if ValueStatus.SUBMITTED in statuses:
         return submission
@@ -321,7 +321,7 @@ def _review_one(value: IndicatorValue, decision: Decision, *, user) -> None:
 def value_approve(*, user, value: IndicatorValue, expected_version: int) -> IndicatorValue:
     with transaction.atomic():
         _check_open(value.period)
-        value = IndicatorValue.objects.select_for_update().select_related("indicator", "updated_by").get(pk=value.pk)
+        value = IndicatorValue.objects.select_for_update(of=("self",)).select_related("indicator", "updated_by").get(pk=value.pk)
         _review_one(value, Decision("approve", expected_version), user=user)
         _settle(unit=value.unit, period=value.period, user=user)
         return value
@@ -330,7 +330,7 @@ def value_approve(*, user, value: IndicatorValue, expected_version: int) -> Indi
 def value_return(*, user, value: IndicatorValue, reason: str, expected_version: int) -> IndicatorValue:
     with transaction.atomic():
         _check_open(value.period)
-        value = IndicatorValue.objects.select_for_update().select_related("indicator", "updated_by").get(pk=value.pk)
+        value = IndicatorValue.objects.select_for_update(of=("self",)).select_related("indicator", "updated_by").get(pk=value.pk)
         _review_one(value, Decision("return", expected_version, reason), user=user)
         _settle(unit=value.unit, period=value.period, user=user)
         return value
@@ -344,7 +344,7 @@ def submission_review(
         _check_open(period)
         values = {
             v.pk: v
-            for v in IndicatorValue.objects.select_for_update()
+            for v in IndicatorValue.objects.select_for_update(of=("self",))
             .select_related("indicator", "updated_by")
             .filter(unit=unit, period=period, pk__in=list(decisions))
         }
@@ -387,7 +387,7 @@ def submission_return(*, user, unit: AdminUnit, period: ReportingPeriod, reason:
 def period_lock(*, user, period: ReportingPeriod, locked: bool = True) -> ReportingPeriod:
     """Lock (or reopen) a period: a locked period refuses every edit, upload and review."""
     with transaction.atomic():
-        period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+        period = ReportingPeriod.objects.select_for_update(of=("self",)).get(pk=period.pk)
         period.locked = locked
         period.locked_at = timezone.now() if locked else None
         period.locked_by = user if locked else None

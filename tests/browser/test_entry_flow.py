@@ -2,9 +2,11 @@
 
 The Đồng Tâm official fills three values (one invalid), sees the error, fixes it, attaches evidence and submits;
 the Bình Liêu reviewer returns one value with a reason and approves the rest; the official sees the reason; the
-commune's counts change on its page. The screenshots in docs/screenshots/ are taken along the way.
+commune's counts change on its page. Screenshots are taken along the way; with UPDATE_SCREENSHOTS=1 they replace
+the ones in docs/screenshots/ shown in the README (otherwise they go to the test's temporary folder).
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,7 @@ def _counts(page, live_server):
 
 def test_official_enters_reviewer_returns_one_and_approves_the_rest(new_page, login, live_server, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    shots = SHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
     _demo()
     from django.contrib.auth import get_user_model
 
@@ -81,7 +84,7 @@ def test_official_enters_reviewer_returns_one_and_approves_the_rest(new_page, lo
     assert "Đã lưu 2 giá trị" in page.locator(".messages").inner_text()
     page.locator(f"#row-{second.prefix}").scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, -220)")
-    page.screenshot(path=str(SHOTS / "entry-page.png"))
+    page.screenshot(path=str(shots / "entry-page.png"))
 
     page.fill(f"#id_{second.prefix}-value", "99,5")
     page.get_by_role("button", name="Lưu nháp").click()
@@ -109,7 +112,7 @@ def test_official_enters_reviewer_returns_one_and_approves_the_rest(new_page, lo
     reviewer.goto(f"{live_server.url}/review/?period=2023-9M")
     row = reviewer.locator("tr.queue-row", has_text="Đồng Tâm")
     assert "từ 61/75 lên 64/75 chỉ tiêu" in row.inner_text()
-    reviewer.screenshot(path=str(SHOTS / "review-queue.png"))
+    reviewer.screenshot(path=str(shots / "review-queue.png"))
     row.get_by_role("link").first.click()
     reviewer.wait_for_load_state()
     returned = IndicatorValue.objects.get(unit__code="06844", period__code="2023-9M", indicator=second.indicator)
