@@ -47,15 +47,27 @@ def _layout(title: str, *, height: int = 320, **extra) -> dict:
     layout = {
         "title": {"text": title, "font": {"size": 15}, "x": 0, "xanchor": "left"},
         "height": height,
-        "margin": {"l": 48, "r": 16, "t": 64, "b": 40},
+        "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
         "separators": separators,
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
         "hoverlabel": {"align": "left"},
     }
     layout.update(extra)
+    if "legend" not in layout:
+        # below the x axis, a fixed 34 px under the plot whatever the chart's height: at the top a phone's
+        # width wraps the legend into the title
+        margin = layout["margin"]
+        margin["b"] = margin.get("b", 40) + 34
+        plot_height = max(1, height - margin.get("t", 64) - margin["b"])
+        layout["legend"] = {
+            "orientation": "h",
+            "x": 0,
+            "y": -34 / plot_height,
+            "yanchor": "top",
+            "traceorder": "normal",
+        }
     return layout
 
 
@@ -129,26 +141,19 @@ def _heatmap(rows: list[str], columns: list[str], statuses: list[list[str]], tit
         "layout": _layout(
             title,
             height=height,
-            margin={"l": 10, "r": 10, "t": 64, "b": 30},
-            xaxis={"type": "category", "side": "bottom", "tickangle": 0, "fixedrange": True},
+            margin={"l": 10, "r": 10, "t": 64, "b": 40},
+            xaxis={"type": "category", "side": "top", "tickangle": 0, "fixedrange": True},
+            # below the grid: a phone's width wraps a legend at the top into the title
+            legend={
+                "orientation": "h",
+                "x": 0,
+                "y": -0.02,
+                "yanchor": "top",
+                "traceorder": "normal",
+            },
             yaxis={"type": "category", "autorange": "reversed", "fixedrange": True, "automargin": True},
         ),
     }
-
-
-def _tier_bars(x: list[str], per_tier: dict[str, list[int]], title: str, *, height: int = 320) -> dict:
-    data = [
-        {
-            "type": "bar",
-            "name": tier_label(tier),
-            "x": x,
-            "y": per_tier[tier],
-            "marker": {"color": TIER_COLOURS[tier]},
-        }
-        for tier in TIER_BUCKETS
-        if any(per_tier[tier])
-    ]
-    return {"data": data, "layout": _layout(title, height=height, barmode="stack", yaxis={"rangemode": "tozero"})}
 
 
 # --- the commune page -------------------------------------------------------------------------------
@@ -161,15 +166,21 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
         if not report.criteria:
             continue
         blocks = sorted(report.criteria, key=lambda b: (b.criterion.position, b.criterion.pk))
-        labels = [f"{b.criterion.code}. {_short(b.criterion.name, 22)}" for b in blocks]
+        # criterion numbers on the axis (the names are on hover and in the tables below): a phone keeps the bars
+        labels = [f"{b.criterion.code}." for b in blocks]
+        names = [b.criterion.name for b in blocks]
         counts = {status: [sum(1 for r in b.rows if r.status == status) for b in blocks] for status in COLOURS}
+        traces = _status_bars(labels, counts)
+        for trace in traces:
+            trace["customdata"] = names
+            trace["hovertemplate"] = "%{y} %{customdata}: %{x}<extra>" + trace["name"] + "</extra>"
         figures[f"criteria-{rs.code}"] = {
-            "data": _status_bars(labels, counts),
+            "data": traces,
             "layout": _layout(
                 _("Chỉ tiêu đạt theo tiêu chí"),
                 height=max(260, 70 + 22 * len(blocks)),
                 barmode="stack",
-                margin={"l": 10, "r": 16, "t": 64, "b": 40},
+                margin={"l": 10, "r": 16, "t": 40, "b": 40},
                 yaxis={"autorange": "reversed", "automargin": True},
                 xaxis={"dtick": 1 if max((len(b.rows) for b in blocks), default=0) <= 10 else None},
             ),
@@ -220,7 +231,7 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
                 _("Các thôn theo tình trạng đạt chuẩn"),
                 height=max(200, 110 + 40 * len(labels)),
                 barmode="stack",
-                margin={"l": 10, "r": 16, "t": 64, "b": 40},
+                margin={"l": 10, "r": 16, "t": 40, "b": 40},
                 yaxis={"automargin": True},
             ),
         }
@@ -269,7 +280,7 @@ def district_figures(board: DistrictDashboard) -> dict[str, dict]:
             "layout": _layout(
                 _("Chỉ tiêu đạt theo xã (%(set)s)") % {"set": primary.short_name or _short(primary.name, 40)},
                 height=max(220, 70 + 28 * len(ranked)),
-                margin={"l": 10, "r": 16, "t": 64, "b": 30},
+                margin={"l": 10, "r": 16, "t": 40, "b": 30},
                 xaxis={"range": [0, max((c.indicators_total for _r, c in ranked), default=1)]},
                 yaxis={"automargin": True},
                 showlegend=False,
@@ -311,7 +322,7 @@ def district_figures(board: DistrictDashboard) -> dict[str, dict]:
             "layout": _layout(
                 _("Gần bậc tiếp theo nhất"),
                 height=max(220, 90 + 30 * len(closest)),
-                margin={"l": 10, "r": 16, "t": 64, "b": 50},
+                margin={"l": 10, "r": 16, "t": 40, "b": 50},
                 showlegend=False,
                 xaxis={"rangemode": "tozero", "title": {"text": _("số chỉ tiêu còn thiếu")}},
                 yaxis={"automargin": True},
@@ -328,9 +339,30 @@ def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
     districts = board.districts
     names = [_short(d.row.unit.name.replace("Thành phố", "TP").replace("Thị xã", "TX"), 18) for d in districts]
     per_tier = {t: [d.tiers[t] for d in districts] for t in TIER_BUCKETS}
-    figures["tiers"] = _tier_bars(names, per_tier, _("Xã theo bậc, từng huyện"), height=360)
-    figures["tiers"]["layout"]["xaxis"] = {"tickangle": -35}
-    figures["tiers"]["layout"]["margin"] = {"l": 40, "r": 16, "t": 64, "b": 90}
+    # horizontal bars: thirteen district names stay readable on a phone
+    figures["tiers"] = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": tier_label(tier),
+                "y": names,
+                "x": per_tier[tier],
+                "marker": {"color": TIER_COLOURS[tier]},
+                "hovertemplate": "%{y}: %{x}<extra>" + tier_label(tier) + "</extra>",
+            }
+            for tier in TIER_BUCKETS
+            if any(per_tier[tier])
+        ],
+        "layout": _layout(
+            _("Xã theo bậc, từng huyện"),
+            height=max(280, 90 + 26 * len(names)),
+            barmode="stack",
+            margin={"l": 10, "r": 16, "t": 40, "b": 30},
+            yaxis={"autorange": "reversed", "automargin": True},
+            xaxis={"rangemode": "tozero"},
+        ),
+    }
     if board.trend:
         figures["trend"] = {
             "data": [
@@ -376,19 +408,21 @@ def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
                 {
                     "type": "bar",
                     "orientation": "h",
-                    "y": [f"{m.code} {_short(m.text, 30)}" for m in items],
+                    # codes on the axis, the text on hover and in the list beside the chart
+                    "y": [m.code for m in items],
                     "x": [m.count for m in items],
+                    "customdata": [_short(m.text, 60) for m in items],
                     "marker": {"color": COLOURS[NOT_MET]},
-                    "hovertemplate": "%{y}: %{x}<extra></extra>",
+                    "hovertemplate": "%{y} %{customdata}: %{x}<extra></extra>",
                 }
             ],
             "layout": _layout(
                 _("Chỉ tiêu xã còn thiếu nhiều nhất"),
                 height=max(240, 70 + 26 * len(items)),
-                margin={"l": 10, "r": 16, "t": 64, "b": 30},
+                margin={"l": 10, "r": 16, "t": 40, "b": 30},
                 showlegend=False,
                 xaxis={"rangemode": "tozero", "dtick": 1},
-                yaxis={"automargin": True},
+                yaxis={"automargin": True, "type": "category"},
             ),
         }
     return figures
