@@ -321,7 +321,11 @@ def _review_one(value: IndicatorValue, decision: Decision, *, user) -> None:
 def value_approve(*, user, value: IndicatorValue, expected_version: int) -> IndicatorValue:
     with transaction.atomic():
         _check_open(value.period)
-        value = IndicatorValue.objects.select_for_update(of=("self",)).select_related("indicator", "updated_by").get(pk=value.pk)
+        value = (
+            IndicatorValue.objects.select_for_update(of=("self",))
+            .select_related("indicator", "updated_by")
+            .get(pk=value.pk)
+        )
         _review_one(value, Decision("approve", expected_version), user=user)
         _settle(unit=value.unit, period=value.period, user=user)
         return value
@@ -330,7 +334,11 @@ def value_approve(*, user, value: IndicatorValue, expected_version: int) -> Indi
 def value_return(*, user, value: IndicatorValue, reason: str, expected_version: int) -> IndicatorValue:
     with transaction.atomic():
         _check_open(value.period)
-        value = IndicatorValue.objects.select_for_update(of=("self",)).select_related("indicator", "updated_by").get(pk=value.pk)
+        value = (
+            IndicatorValue.objects.select_for_update(of=("self",))
+            .select_related("indicator", "updated_by")
+            .get(pk=value.pk)
+        )
         _review_one(value, Decision("return", expected_version, reason), user=user)
         _settle(unit=value.unit, period=value.period, user=user)
         return value
