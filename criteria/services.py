@@ -32,7 +32,16 @@ from communes.models import ATTRIBUTES, AdminUnit
 
 from . import engine
 from .catalog import LEVEL_NAMES, Catalog, RuleSetEntry
-from .models import Attainment, Indicator, IndicatorValue, Recognition, RecomputeRun, ReportingPeriod, ValueKind
+from .models import (
+    Attainment,
+    Indicator,
+    IndicatorValue,
+    Recognition,
+    RecomputeRun,
+    ReportingPeriod,
+    RuleSet,
+    ValueKind,
+)
 
 ATTAINMENT_FIELDS = [
     "criteria_met",
@@ -107,6 +116,29 @@ def _target_units(
     for chunk in _chunks(missing):
         found.update((u.path, u) for u in AdminUnit.objects.filter(path__in=chunk).only(*UNIT_FIELDS))
     return list(found.values())
+
+
+# ---------------------------------------------------------------------------------------------- catalog
+
+_catalog_cache: dict[str, tuple[tuple, Catalog]] = {}
+
+
+def _current_catalog() -> Catalog:
+    """The catalog, reused between tasks of one worker while the published sets stay the same.
+
+    A published set never changes (a change is a new version, a new row with its file's checksum), so the
+    ids and checksums of the published sets (one small query) tell whether the cached catalog still holds.
+    Sets without a checksum (made by hand, not loaded from a file) are never cached.
+    """
+    fingerprint = tuple(RuleSet.objects.published().order_by("id").values_list("id", "checksum"))
+    if not fingerprint or any(not checksum for _id, checksum in fingerprint):
+        return Catalog()
+    cached = _catalog_cache.get(connection.alias)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    catalog = Catalog()
+    _catalog_cache[connection.alias] = (fingerprint, catalog)
+    return catalog
 
 
 # ---------------------------------------------------------------------------------------------- locking
@@ -576,7 +608,7 @@ def attainment_recompute(
     the period is recomputed in committed chunks (of `within`'s subtree when given); a `run` then records
     each chunk's progress and cursor with it and resumes after the cursor.
     """
-    catalog = catalog or Catalog()
+    catalog = catalog or _current_catalog()
     targets = _target_units(period, units, within)
     stats = RecomputeStats(period=period.code, units=len(targets))
     evaluator = _Evaluator(catalog, period)
@@ -686,6 +718,9 @@ def recompute_run_execute(
             run.units_total = max(run.units_total, run.units_done)
             run.units_done = run.units_total
             run.save()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cur:  # fresh statistics after a bulk rewrite, so the planner picks indexes
+            cur.execute(f"ANALYZE {Attainment._meta.db_table}")
     if progress is not None:
         progress(run)
     return run

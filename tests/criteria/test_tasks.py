@@ -449,3 +449,13 @@ def test_values_of_an_older_version_of_a_set_are_not_evaluated(world):
     attainment_recompute(period=w["period"])
     assert not Attainment.objects.filter(rule_set=w["nc"]).exists()
     assert old is not None
+
+
+def test_the_catalog_is_reused_until_the_published_sets_change(shipped_sets):
+    first = services._current_catalog()
+    assert services._current_catalog() is first  # one query instead of three and no rebuilding
+    newer = RuleSet.objects.published().get(code="xa-ntm-2021-2025")
+    newer.pk, newer.version, newer.checksum = None, 2, "b" * 64
+    newer.save()
+    again = services._current_catalog()
+    assert again is not first and again.get("xa-ntm-2021-2025").rule_set.version == 2
