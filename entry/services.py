@@ -7,7 +7,7 @@ someone else's. Saving queues the recompute of the unit and its ancestors once t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -401,8 +401,3 @@ def period_lock(*, user, period: ReportingPeriod, locked: bool = True) -> Report
         period.locked_by = user if locked else None
         period.save(update_fields=["locked", "locked_at", "locked_by"])
         return period
-
-
-def units_recompute(*, period: ReportingPeriod, units: Iterable[AdminUnit]) -> None:
-    """Queue the recompute of units changed outside value_save (used by the file upload)."""
-    queue_recompute(period=period, units=list(units))
