@@ -424,6 +424,15 @@ class _Evaluator:
         self.catalog = catalog
         self.period = period
         self.compiled: dict[tuple, _CompiledSet | None] = {}
+        # Values and recognitions of every unit to evaluate, when read up front (neither changes as the
+        # levels are written, unlike the children's results).
+        self.preloaded: tuple[dict, dict] | None = None
+
+    def preload(self, unit_ids: list[int]) -> None:
+        self.preloaded = (
+            _values_by_unit(unit_ids, self.period, self.catalog),
+            _held_by_recognition(unit_ids, self.period),
+        )
 
     def compiled_for(self, entry: RuleSetEntry, context: engine.Context) -> _CompiledSet | None:
         if any(i.derived for i in entry.indicators):
@@ -439,8 +448,11 @@ def _evaluate_level(
 ) -> tuple[list[Row], set[tuple[int, int]]]:
     evaluator = evaluator or _Evaluator(catalog, period)
     unit_ids = [u.id for u in units]
-    values = _values_by_unit(unit_ids, period, catalog)
-    held_recognised = _held_by_recognition(unit_ids, period)
+    if evaluator.preloaded is not None:
+        values, held_recognised = evaluator.preloaded
+    else:
+        values = _values_by_unit(unit_ids, period, catalog)
+        held_recognised = _held_by_recognition(unit_ids, period)
     applicable = {u.id: catalog.applicable(u, period) for u in units}
     derived_sets = {e.code for entries in applicable.values() for e in entries if e.child_specs}
     children = _children_summaries(units, derived_sets, period, catalog)
@@ -615,6 +627,7 @@ def attainment_recompute(
     if units is not None:
         with transaction.atomic():
             _lock_units(period.id, [u.id for u in targets])
+            evaluator.preload([u.id for u in targets])  # one query each for the unit and all its ancestors
             for _level, level_units in _by_level(targets):
                 _recompute_units(level_units, period, catalog, evaluator, stats)
     else:
