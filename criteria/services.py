@@ -613,6 +613,7 @@ def attainment_recompute(
     run: RecomputeRun | None = None,
     within: AdminUnit | None = None,
     progress: Callable[[RecomputeRun], None] | None = None,
+    targets: list[AdminUnit] | None = None,
 ) -> RecomputeStats:
     """Recompute the given units and their ancestors (or every unit with values) for one period, bottom-up.
 
@@ -621,7 +622,8 @@ def attainment_recompute(
     each chunk's progress and cursor with it and resumes after the cursor.
     """
     catalog = catalog or _current_catalog()
-    targets = _target_units(period, units, within)
+    if targets is None:  # a run that has just counted its units hands them over instead
+        targets = _target_units(period, units, within)
     stats = RecomputeStats(period=period.code, units=len(targets))
     evaluator = _Evaluator(catalog, period)
     if units is not None:
@@ -674,8 +676,16 @@ def _run_periods(run: RecomputeRun) -> list[ReportingPeriod]:
     return sorted(periods, key=_period_order)
 
 
-def _run_total(run: RecomputeRun, periods: list[ReportingPeriod]) -> int:
-    return sum(len(_target_units(p, None, run.unit)) for p in periods)
+def _run_plan(run: RecomputeRun, periods: list[ReportingPeriod]) -> tuple[int, list[AdminUnit] | None]:
+    """How many units the run recomputes, and the first period's units (so they are not looked up twice;
+    the others are looked up again when their turn comes, to keep memory to one period's units)."""
+    total, first = 0, None
+    for index, period in enumerate(periods):
+        targets = _target_units(period, None, run.unit)
+        total += len(targets)
+        if index == 0:
+            first = targets
+    return total, first
 
 
 def recompute_run_create(
@@ -709,10 +719,11 @@ def recompute_run_execute(
         if run.status in (RecomputeRun.Status.DONE, RecomputeRun.Status.FAILED):
             return run
         periods = _run_periods(run)
+        first_targets = None
         if run.status == RecomputeRun.Status.QUEUED:
             run.status = RecomputeRun.Status.RUNNING
             run.started_at = timezone.now()
-            run.units_total = _run_total(run, periods)
+            run.units_total, first_targets = _run_plan(run, periods)
             run.units_done = 0
             run.cursor = {}
             run.error = ""
@@ -720,8 +731,15 @@ def recompute_run_execute(
     if progress is not None:
         progress(run)
     catalog = catalog or Catalog()
-    for period in periods:
-        attainment_recompute(period=period, catalog=catalog, run=run, within=run.unit, progress=progress)
+    for index, period in enumerate(periods):
+        attainment_recompute(
+            period=period,
+            catalog=catalog,
+            run=run,
+            within=run.unit,
+            progress=progress,
+            targets=first_targets if index == 0 else None,
+        )
     with transaction.atomic():
         run = RecomputeRun.objects.select_for_update().get(pk=run_id)
         if run.status == RecomputeRun.Status.RUNNING:
@@ -733,7 +751,8 @@ def recompute_run_execute(
             run.save()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cur:  # fresh statistics after a bulk rewrite, so the planner picks indexes
-            cur.execute(f"ANALYZE {Attainment._meta.db_table}")
+            # only the columns plans depend on: sampling the JSON columns costs more than the rest together
+            cur.execute(f"ANALYZE {Attainment._meta.db_table} (unit_id, rule_set_id, period_id, attained)")
     if progress is not None:
         progress(run)
     return run
