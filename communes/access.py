@@ -16,11 +16,14 @@ from .models import AdminUnit, Membership, Role
 NATIONWIDE_ROLES = frozenset({Role.ADMINISTRATOR})
 
 
-def memberships_for(user) -> QuerySet[Membership]:
-    """The user's memberships with their units, ordered along the tree."""
+def memberships_for(user) -> list[Membership]:
+    """The user's memberships with their units, ordered along the tree (one query; the access checks and the
+    navigation of the same request reuse it)."""
     if not getattr(user, "is_authenticated", False):
-        return Membership.objects.none()
-    return Membership.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+        return []
+    memberships = list(Membership.objects.filter(user=user).select_related("unit").order_by("unit__path", "role"))
+    user._ntm_grants = tuple((m.role, m.unit.path) for m in memberships)
+    return memberships
 
 
 @dataclass(frozen=True)
@@ -34,13 +37,23 @@ class Scope:
         return self.sees_all or any(unit.path.startswith(path) for path in self.paths)
 
 
+def _grants(user) -> tuple[tuple[str, str], ...]:
+    """The user's (role, unit path) pairs: one query, kept on the user object for the rest of the request,
+    so the page, its navigation and its access checks share it."""
+    cached = getattr(user, "_ntm_grants", None)
+    if cached is None:
+        cached = tuple(Membership.objects.filter(user=user).values_list("role", "unit__path"))
+        user._ntm_grants = cached
+    return cached
+
+
 def scope_for(user) -> Scope:
-    """At most one query: superusers need none."""
+    """At most one query per request: superusers need none."""
     if not getattr(user, "is_authenticated", False):
         return Scope(sees_all=False, paths=())
     if user.is_superuser:
         return Scope(sees_all=True, paths=())
-    rows = list(Membership.objects.filter(user=user).values_list("role", "unit__path"))
+    rows = _grants(user)
     if any(role in NATIONWIDE_ROLES for role, _path in rows):
         return Scope(sees_all=True, paths=())
     # A path nested in another adds nothing; keeping only the tops keeps the filter short.
@@ -132,12 +145,12 @@ class Rights:
 
 
 def rights_for(user) -> Rights:
-    """At most one query: superusers need none."""
+    """At most one query per request: superusers need none."""
     if not getattr(user, "is_authenticated", False):
         return Rights(is_admin=False, grants=())
     if user.is_superuser:
         return Rights(is_admin=True, grants=())
-    rows = tuple(Membership.objects.filter(user=user).values_list("role", "unit__path"))
+    rows = _grants(user)
     return Rights(is_admin=any(role in NATIONWIDE_ROLES for role, _p in rows), grants=rows)
 
 

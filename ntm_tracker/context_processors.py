@@ -2,6 +2,7 @@ import os
 import unicodedata
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language_info
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -26,4 +27,13 @@ def language_choices() -> list[tuple[str, str]]:
 
 def site(request):
     # An installation running on sample data says so on every page, so nobody reports its numbers.
-    return {"DEBUG": settings.DEBUG, "DEMO_MODE": demo_mode(), "LANGUAGE_CHOICES": language_choices()}
+    from communes.access import rights_for
+
+    user = getattr(request, "user", None)
+    return {
+        "DEBUG": settings.DEBUG,
+        "DEMO_MODE": demo_mode(),
+        "LANGUAGE_CHOICES": language_choices(),
+        # Read only by the navigation; shares the memberships query the page's own access check made.
+        "nav_rights": SimpleLazyObject(lambda: rights_for(user)),
+    }
