@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from communes.models import AdminUnit, Level
 
@@ -34,10 +35,14 @@ class RuleSetEntry:
     def code(self) -> str:
         return self.rule_set.code
 
-    @property
+    @cached_property
     def child_specs(self) -> list[dict]:
-        """Derived indicators that read the unit's children."""
+        """Derived indicators that read the unit's children (asked for every unit of a recompute)."""
         return [i.derived for i in self.indicators if i.derived and i.derived.get("from") == "children"]
+
+    @cached_property
+    def has_derived(self) -> bool:
+        return any(i.derived for i in self.indicators)
 
     def applies_to(self, unit: AdminUnit, on: dt.date | None = None, *, period_start=None, period_end=None) -> bool:
         rs = self.rule_set

@@ -158,7 +158,7 @@ def resolve_target(target: Mapping[str, Any], context: Context, region: str | No
     return applied
 
 
-def _number(value: Any) -> Decimal | None:
+def to_number(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
@@ -178,16 +178,16 @@ def compare(op: str, value: Any, target_value: Any) -> bool | None:
         if not isinstance(value, bool):
             raise SpecError(f"operator {op!r} needs a yes/no value, got {value!r}")
         return value is (op == "yes")
-    number = _number(value)
+    number = to_number(value)
     if number is None:
         raise SpecError(f"operator {op!r} needs a number, got {value!r}")
     if op == "between":
         try:
-            lo, hi = (_number(v) for v in target_value)
+            lo, hi = (to_number(v) for v in target_value)
         except (TypeError, ValueError):
             raise SpecError(f"'between' needs [low, high], got {target_value!r}")
         return lo <= number <= hi
-    bound = _number(target_value)
+    bound = to_number(target_value)
     if bound is None:
         raise SpecError(f"operator {op!r} needs a target value")
     if op == ">=":
@@ -284,9 +284,9 @@ def value_meeting(target: Mapping[str, Any], *, met: bool) -> Any:
     if op in BOOL_OPS:
         return (op == "yes") is met
     if op == "between":
-        lo, hi = (_number(v) for v in bound)
+        lo, hi = (to_number(v) for v in bound)
         return lo if met else lo - 1
-    bound = _number(bound)
+    bound = to_number(bound)
     step = Decimal(1)
     table = {
         ">=": (bound, bound - step),

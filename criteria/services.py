@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -291,7 +293,11 @@ def _engine_row(unit_id: int, entry: RuleSetEntry, period_id: int, result: engin
     """The stored form of an engine result (the reference for the compiled path below)."""
     indicator_status = {}
     for code, r in result.indicators.items():
-        item = {"status": r.status, "target": {k: _jsonable(v) for k, v in r.target.items()}}
+        item = {"status": r.status}
+        if "when" in r.target:
+            # Only an override is stored: without one the indicator's own target applied, and storing it
+            # for every indicator of every unit would make the row several times larger than its counts.
+            item["target"] = {k: _jsonable(v) for k, v in r.target.items()}
         if entry.indicator_by_code[code].derived:
             item["value"] = _jsonable(r.value)
         indicator_status[code] = item
@@ -315,6 +321,21 @@ def _engine_row(unit_id: int, entry: RuleSetEntry, period_id: int, result: engin
     )
 
 
+_PLAIN_NUMBERS = (Decimal, int)
+_COMPARISONS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "=": operator.eq}
+
+
+def _numeric_test(op: str, bound) -> Callable | None:
+    """value → met? for a numeric target, with the bound converted once as the engine converts it."""
+    if op == "between":
+        low, high = (engine.to_number(v) for v in bound)
+        return lambda value: low <= value <= high
+    if op in _COMPARISONS:
+        compare, limit = _COMPARISONS[op], engine.to_number(bound)
+        return lambda value: compare(value, limit)
+    return None
+
+
 class _CompiledSet:
     """One rule set without derived indicators, with its targets resolved for one unit context.
 
@@ -329,16 +350,18 @@ class _CompiledSet:
     def __init__(self, spec: engine.RuleSetSpec, context: engine.Context):
         region = engine.effective_region(spec, context)
         self.spec = spec
-        self.items = []  # (code, op, target value, is a yes/no op)
+        self.items = []  # (code, op, target value, is a yes/no op, test(value) for numbers)
         self.status_json: dict[str, dict[str, str]] = {}
         for ind in spec.indicators:
             applied = engine.resolve_target(ind.target, context, region)
             engine.compare(applied["op"], None, applied.get("value"))  # an unknown operator fails as in the engine
-            self.items.append((ind.code, applied["op"], applied.get("value"), applied["op"] in engine.BOOL_OPS))
-            target = _dumps({k: _jsonable(v) for k, v in applied.items()})
+            op, bound = applied["op"], applied.get("value")
+            self.items.append((ind.code, op, bound, op in engine.BOOL_OPS, _numeric_test(op, bound)))
+            # As in _engine_row: the applied target is stored only when an override chose it.
+            target = ',"target":' + _dumps({k: _jsonable(v) for k, v in applied.items()}) if "when" in applied else ""
             key = _dumps(ind.code)
             self.status_json[ind.code] = {
-                s: f'{key}:{{"status":"{s}","target":{target}}}' for s in (engine.MET, engine.NOT_MET, engine.NO_DATA)
+                s: f'{key}:{{"status":"{s}"{target}}}' for s in (engine.MET, engine.NOT_MET, engine.NO_DATA)
             }
         self.criteria = [(c.code, c.indicators) for c in spec.criteria]
         self.conditions = [c.code for c in spec.conditions]
@@ -351,14 +374,16 @@ class _CompiledSet:
         MET, NOT_MET, NO_DATA = engine.MET, engine.NOT_MET, engine.NO_DATA
         status: dict[str, str] = {}
         no_data = 0
-        for code, op, bound, is_bool_op in self.items:
+        for code, op, bound, is_bool_op, test in self.items:
             value = values.get(code)
             if value is None:
                 status[code] = NO_DATA
                 no_data += 1
             elif is_bool_op and value.__class__ is bool:
                 status[code] = MET if value is (op == "yes") else NOT_MET
-            else:
+            elif test is not None and value.__class__ in _PLAIN_NUMBERS:
+                status[code] = MET if test(value) else NOT_MET
+            else:  # anything unusual takes the engine's own path (and its errors)
                 status[code] = MET if engine.compare(op, value, bound) else NOT_MET
         criteria_parts, missing = [], []
         criteria_met = indicators_met = indicators_total = 0
@@ -435,7 +460,7 @@ class _Evaluator:
         )
 
     def compiled_for(self, entry: RuleSetEntry, context: engine.Context) -> _CompiledSet | None:
-        if any(i.derived for i in entry.indicators):
+        if entry.has_derived:
             return None
         key = (entry.rule_set.id, context.region, context.attributes, context.year)
         if key not in self.compiled:
@@ -633,8 +658,14 @@ def attainment_recompute(
             for _level, level_units in _by_level(targets):
                 _recompute_units(level_units, period, catalog, evaluator, stats)
     else:
-        for level, level_units in _by_level(targets):
-            for chunk in _chunks(level_units, RUN_CHUNK):
+        chunks = [
+            (level, chunk) for level, level_units in _by_level(targets) for chunk in _chunks(level_units, RUN_CHUNK)
+        ]
+        with _Prefetcher(period, catalog) as prefetcher:
+            prefetcher.ask([u.id for u in chunks[0][1]] if chunks else [])
+            for index, (level, chunk) in enumerate(chunks):
+                evaluator.preloaded = prefetcher.take()
+                prefetcher.ask([u.id for u in chunks[index + 1][1]] if index + 1 < len(chunks) else [])
                 with transaction.atomic():
                     if run is not None:
                         current = RecomputeRun.objects.select_for_update().get(pk=run.pk)
@@ -649,7 +680,45 @@ def attainment_recompute(
                         run.cursor, run.units_done = current.cursor, current.units_done
                 if run is not None and progress is not None:
                     progress(run)
+        evaluator.preloaded = None
     return stats
+
+
+class _Prefetcher:
+    """Reads the next chunk's values and recognitions on a second connection while this chunk is evaluated
+    and written, so the database and Python work at the same time (a full run is otherwise one waiting for
+    the other). Read before the chunk's lock: a value saved in between is recomputed by its own task, which
+    waits for this chunk's lock and so finishes last, with the latest data.
+
+    Only for PostgreSQL outside a transaction (a full run): elsewhere the chunk reads its inputs itself."""
+
+    def __init__(self, period: ReportingPeriod, catalog: Catalog):
+        self.period, self.catalog = period, catalog
+        self.enabled = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending = None
+
+    def __enter__(self):
+        if self.enabled:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recompute-prefetch")
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            # a lambda, so that `connection` is looked up in the pool's thread: its own connection
+            self.pool.submit(lambda: connection.close()).result()
+            self.pool.shutdown()
+        return False
+
+    def _read(self, unit_ids: list[int]):
+        return _values_by_unit(unit_ids, self.period, self.catalog), _held_by_recognition(unit_ids, self.period)
+
+    def ask(self, unit_ids: list[int]) -> None:
+        self.pending = self.pool.submit(self._read, unit_ids) if self.pool is not None and unit_ids else None
+
+    def take(self):
+        """The inputs asked for last, or None (the chunk then reads its own)."""
+        return self.pending.result() if self.pending is not None else None
 
 
 def _period_order(period: ReportingPeriod) -> tuple:
