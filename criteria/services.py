@@ -20,9 +20,10 @@ import datetime as dt
 import io
 import json
 import operator
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -661,64 +662,95 @@ def attainment_recompute(
         chunks = [
             (level, chunk) for level, level_units in _by_level(targets) for chunk in _chunks(level_units, RUN_CHUNK)
         ]
-        with _Prefetcher(period, catalog) as prefetcher:
-            prefetcher.ask([u.id for u in chunks[0][1]] if chunks else [])
+        with _ReadAhead(period, catalog) as reader:
+            reader.ask(0, [u.id for u in chunks[0][1]] if chunks else [])
             for index, (level, chunk) in enumerate(chunks):
-                evaluator.preloaded = prefetcher.take()
-                prefetcher.ask([u.id for u in chunks[index + 1][1]] if index + 1 < len(chunks) else [])
-                with transaction.atomic():
-                    if run is not None:
-                        current = RecomputeRun.objects.select_for_update().get(pk=run.pk)
-                        if current.status != RecomputeRun.Status.RUNNING or _done(current, period, level, chunk):
-                            continue  # another worker on the same run did this chunk
-                    _lock_units(period.id, [u.id for u in chunk])
-                    _recompute_units(chunk, period, catalog, evaluator, stats)
-                    if run is not None:
-                        current.cursor = {"period": period.id, "level": level, "unit": chunk[-1].id}
-                        current.units_done += len(chunk)
-                        current.save(update_fields=["cursor", "units_done", "updated_at"])
-                        run.cursor, run.units_done = current.cursor, current.units_done
+                try:
+                    held_inputs = reader.take(index)
+                    reader.ask(index + 1, [u.id for u in chunks[index + 1][1]] if index + 1 < len(chunks) else [])
+                    with transaction.atomic():
+                        if run is not None:
+                            current = RecomputeRun.objects.select_for_update().get(pk=run.pk)
+                            if current.status != RecomputeRun.Status.RUNNING or _done(current, period, level, chunk):
+                                continue  # another worker on the same run did this chunk
+                        if held_inputs is None:  # no reader: lock and read here
+                            _lock_units(period.id, [u.id for u in chunk])
+                        evaluator.preloaded = held_inputs
+                        _recompute_units(chunk, period, catalog, evaluator, stats)
+                        if run is not None:
+                            current.cursor = {"period": period.id, "level": level, "unit": chunk[-1].id}
+                            current.units_done += len(chunk)
+                            current.save(update_fields=["cursor", "units_done", "updated_at"])
+                            run.cursor, run.units_done = current.cursor, current.units_done
+                finally:
+                    reader.release(index)  # the chunk is committed (or skipped): its reader lets go
                 if run is not None and progress is not None:
                     progress(run)
         evaluator.preloaded = None
     return stats
 
 
-class _Prefetcher:
-    """Reads the next chunk's values and recognitions on a second connection while this chunk is evaluated
-    and written, so the database and Python work at the same time (a full run is otherwise one waiting for
-    the other). Read before the chunk's lock: a value saved in between is recomputed by its own task, which
-    waits for this chunk's lock and so finishes last, with the latest data.
+class _ReadAhead:
+    """Reads the next chunk while this one is evaluated and written, so PostgreSQL and Python work at the same
+    time (a full run is otherwise one waiting for the other).
 
-    Only for PostgreSQL outside a transaction (a full run): elsewhere the chunk reads its inputs itself."""
+    Two reader threads, each on its own connection, take turns. A reader locks its chunk (the same advisory
+    locks as everywhere, in its own transaction), reads the chunk's values and recognitions, hands them over
+    and keeps the locks until the main connection has committed the chunk's results. The inputs are thus
+    read under the lock as before: a value saved meanwhile is recomputed by its own task after the chunk.
+
+    Only for PostgreSQL outside a transaction (a full run); elsewhere the chunk locks and reads by itself."""
 
     def __init__(self, period: ReportingPeriod, catalog: Catalog):
         self.period, self.catalog = period, catalog
         self.enabled = connection.vendor == "postgresql" and not connection.in_atomic_block
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending = None
+        self.pools: list[ThreadPoolExecutor] = []
+        self.slots: dict[int, tuple[Future, threading.Event, Future]] = {}
 
     def __enter__(self):
         if self.enabled:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recompute-prefetch")
+            self.pools = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="recompute-read") for _ in range(2)]
         return self
 
     def __exit__(self, *exc):
-        if self.pool is not None:
+        for index in list(self.slots):
+            self.release(index)
+        for pool in self.pools:
             # a lambda, so that `connection` is looked up in the pool's thread: its own connection
-            self.pool.submit(lambda: connection.close()).result()
-            self.pool.shutdown()
+            pool.submit(lambda: connection.close()).result()
+            pool.shutdown()
         return False
 
-    def _read(self, unit_ids: list[int]):
-        return _values_by_unit(unit_ids, self.period, self.catalog), _held_by_recognition(unit_ids, self.period)
+    def _hold(self, unit_ids: list[int], ready: Future, release: threading.Event) -> None:
+        try:
+            with transaction.atomic():
+                _lock_units(self.period.id, unit_ids)
+                ready.set_result(
+                    (_values_by_unit(unit_ids, self.period, self.catalog), _held_by_recognition(unit_ids, self.period))
+                )
+                release.wait()
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
 
-    def ask(self, unit_ids: list[int]) -> None:
-        self.pending = self.pool.submit(self._read, unit_ids) if self.pool is not None and unit_ids else None
+    def ask(self, index: int, unit_ids: list[int]) -> None:
+        if not self.pools or not unit_ids:
+            return
+        ready, release = Future(), threading.Event()
+        done = self.pools[index % 2].submit(self._hold, unit_ids, ready, release)
+        self.slots[index] = (ready, release, done)
 
-    def take(self):
-        """The inputs asked for last, or None (the chunk then reads its own)."""
-        return self.pending.result() if self.pending is not None else None
+    def take(self, index: int):
+        """The chunk's inputs, read under its locks, or None (the chunk then locks and reads by itself)."""
+        slot = self.slots.get(index)
+        return slot[0].result() if slot is not None else None
+
+    def release(self, index: int) -> None:
+        slot = self.slots.pop(index, None)
+        if slot is not None:
+            slot[1].set()
+            slot[2].result()  # the reader's transaction has ended, its locks with it
 
 
 def _period_order(period: ReportingPeriod) -> tuple:

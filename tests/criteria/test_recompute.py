@@ -160,3 +160,25 @@ def test_recognised_communes_count_as_meeting_the_set_for_their_district(small_w
     d = row(w["district"], w["huyen"], period)
     assert d.indicator_status["DK2"]["value"] == pytest.approx(66.67)
     assert d.attained is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full runs read ahead only on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_full_run_reads_each_chunk_only_once_it_holds_the_chunks_lock(small_world, monkeypatch):
+    from criteria import services
+
+    w = small_world
+    period = ReportingPeriod.objects.for_code("2023")
+    a = w["communes"][0]
+    put(a, w["nc"], period, **{"1_1": 50, "1_2": True, "2_1": 99})
+    real_lock = services._lock_units
+
+    def lock_after_a_save(period_id, unit_ids):
+        # another official's save lands after the run started, just before the chunk's lock is taken
+        if a.id in unit_ids:
+            put(a, w["nc"], period, **{"1_1": 95})
+        real_lock(period_id, unit_ids)
+
+    monkeypatch.setattr(services, "_lock_units", lock_after_a_save)
+    attainment_recompute(period=period)
+    assert row(a, w["nc"], period).indicator_status["1.1"]["status"] == "met"
