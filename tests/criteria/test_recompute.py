@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communes.models import Kind
+from criteria import services
 from criteria.models import Attainment, Indicator, IndicatorValue, Recognition, ReportingPeriod
 from criteria.services import attainment_recompute
 from tests.factories import AdminUnitFactory
@@ -23,6 +24,12 @@ def put(unit, rule_set, period, **values):
             period=period,
             defaults={"boolean": value} if isinstance(value, bool) else {"number": value},
         )
+
+
+def snapshot(period):
+    """Every stored result of the period, as comparable data (all columns but the time of computing)."""
+    fields = [c for c in services.ROW_COLUMNS if c != "computed_at"]
+    return list(Attainment.objects.filter(period=period).order_by("unit_id", "rule_set_id").values(*fields))
 
 
 def row(unit, rule_set, period):

@@ -16,32 +16,10 @@ from criteria import engine, services, tasks
 from criteria.catalog import Catalog
 from criteria.models import Attainment, Indicator, IndicatorValue, RecomputeRun, ReportingPeriod, RuleSet
 from criteria.services import attainment_recompute, recompute_run_create, recompute_run_execute
-from tests.criteria.test_recompute import put
+from tests.criteria.test_recompute import put, snapshot
 from tests.factories import AdminUnitFactory
 
 pytestmark = pytest.mark.django_db
-
-ROW_FIELDS = [
-    "unit_id",
-    "rule_set_id",
-    "period_id",
-    "criteria_met",
-    "criteria_total",
-    "indicators_met",
-    "indicators_total",
-    "conditions_met",
-    "conditions_total",
-    "no_data",
-    "prerequisite_met",
-    "attained",
-    "criteria_status",
-    "indicator_status",
-    "missing",
-]
-
-
-def rows(period):
-    return list(Attainment.objects.filter(period=period).order_by("unit_id", "rule_set_id").values(*ROW_FIELDS))
 
 
 @pytest.fixture
@@ -251,7 +229,7 @@ def test_a_full_run_goes_bottom_up_in_chunks_and_records_progress(world, monkeyp
 def test_a_run_killed_in_the_middle_and_retried_ends_as_a_clean_recompute(world, monkeypatch):
     w = world
     attainment_recompute(period=w["period"])
-    clean = rows(w["period"])
+    clean = snapshot(w["period"])
     Attainment.objects.all().delete()
     # stale results that the run must overwrite: half of them wrong
     monkeypatch.setattr(services, "RUN_CHUNK", 4)
@@ -280,7 +258,7 @@ def test_a_run_killed_in_the_middle_and_retried_ends_as_a_clean_recompute(world,
     run = recompute_run_execute(run_id=run.id)  # the retried task
     assert run.status == RecomputeRun.Status.DONE and run.units_done == run.units_total == 17
     assert written == 8 and len(redone) == 17 - 8  # carried on after the cursor
-    assert rows(w["period"]) == clean
+    assert snapshot(w["period"]) == clean
 
 
 def test_a_run_that_keeps_failing_is_marked_failed_with_the_error(world, monkeypatch):
@@ -430,14 +408,14 @@ def test_compiled_evaluation_equals_the_engine_on_every_shipped_rule_set(shipped
 def test_the_copy_path_writes_what_the_small_path_writes(world, monkeypatch):
     w = world
     attainment_recompute(period=w["period"])
-    small = rows(w["period"])
+    small = snapshot(w["period"])
     Attainment.objects.filter(unit=w["communes"][0]).update(criteria_met=0, missing=["wrong"])
     extra = Attainment.objects.filter(unit=w["communes"][1], rule_set=w["ntm"]).get()
     IndicatorValue.objects.filter(unit=w["communes"][1], indicator__rule_set=w["ntm"]).delete()
     monkeypatch.setattr(services, "COPY_FROM", 1)
     stats = attainment_recompute(period=w["period"])
     assert stats.rows_deleted == 1 and not Attainment.objects.filter(pk=extra.pk).exists()
-    assert rows(w["period"]) == [
+    assert snapshot(w["period"]) == [
         r for r in small if not (r["unit_id"] == extra.unit_id and r["rule_set_id"] == extra.rule_set_id)
     ]
 

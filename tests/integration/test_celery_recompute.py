@@ -13,34 +13,12 @@ from communes.models import Kind, Role
 from criteria.models import Attainment, Indicator, IndicatorValue, Recognition, RecomputeRun, ReportingPeriod
 from criteria.services import attainment_recompute, recompute_run_create
 from criteria.tasks import queue_run
-from tests.criteria.test_recompute import put
+from tests.criteria.test_recompute import put, snapshot
 from tests.factories import AdminUnitFactory, MembershipFactory, UserFactory
 
 from .conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FIELDS = [
-    "unit_id",
-    "rule_set_id",
-    "period_id",
-    "criteria_met",
-    "criteria_total",
-    "indicators_met",
-    "indicators_total",
-    "conditions_met",
-    "conditions_total",
-    "no_data",
-    "prerequisite_met",
-    "attained",
-    "criteria_status",
-    "indicator_status",
-    "missing",
-]
-
-
-def snapshot(period):
-    return list(Attainment.objects.filter(period=period).order_by("unit_id", "rule_set_id").values(*FIELDS))
 
 
 def test_a_value_saved_on_the_entry_page_is_recomputed_by_the_worker(small_world, workers, client):
