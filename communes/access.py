@@ -136,6 +136,11 @@ class Rights:
         return self.is_admin or bool(self._paths(COORDINATOR_ROLES))
 
     @property
+    def enters_data(self) -> bool:
+        """Whether the user enters data anywhere (viewers never do)."""
+        return self.is_admin or bool(self._paths(EDIT_SUBTREE_ROLES | EDIT_OWN_UNIT_ROLES))
+
+    @property
     def review_paths(self) -> tuple[str, ...]:
         return tuple(self._paths(REVIEW_ROLES))
 

@@ -87,3 +87,28 @@ def test_users_without_membership_or_login_see_nothing(two_provinces):
         assert not visible_units(user).exists()
         assert not can_view(user, t["province"])
         assert memberships_for(user) == []
+
+
+def test_navigation_shows_each_role_only_the_pages_it_may_use(client, two_provinces):
+    t = two_provinces
+    expected = {
+        Role.PROVINCIAL_VIEWER: (t["province"], set()),
+        Role.COMMUNE_OFFICIAL: (t["communes"][0], {"/entry/"}),
+        Role.DISTRICT_REVIEWER: (t["district"], {"/entry/", "/review/"}),
+        Role.PROVINCIAL_COORDINATOR: (
+            t["province"],
+            {"/entry/", "/review/", "/periods/", "/memberships/", "/recompute/"},
+        ),
+    }
+    for role, (unit, pages) in expected.items():
+        user = UserFactory(username=f"nav-{role}")
+        MembershipFactory(user=user, unit=unit, role=role)
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        nav = html.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+        shown = {
+            page
+            for page in ("/entry/", "/review/", "/periods/", "/memberships/", "/recompute/")
+            if f'href="{page}"' in nav
+        }
+        assert shown == pages, role
