@@ -127,6 +127,13 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles
 # WhiteNoise serves collected files in production and warns at start-up when the folder is missing.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
+if not DEBUG:
+    # collectstatic writes gzip and brotli copies that WhiteNoise serves: plotly.js goes from 1.5 MB to 0.5 MB
+    # on the wire, which matters on a commune's connection.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
 # Uploaded evidence lives outside the static root and is only served through views that check access.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 

@@ -49,3 +49,15 @@ def test_debug_defaults_on_for_a_local_first_run():
     result = _run(["-c", code], _env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "vi"]
+
+
+def test_production_static_files_are_collected_with_compressed_copies(tmp_path):
+    result = _run(
+        ["manage.py", "collectstatic", "--noinput"],
+        _env(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="ntm.example.gov.vn", STATIC_ROOT=str(tmp_path)),
+    )
+    assert result.returncode == 0, result.stderr
+    plotly = next((tmp_path / "vendor" / "plotly").glob("plotly*.min.js"))
+    compressed = plotly.with_name(plotly.name + ".gz")
+    assert compressed.exists()
+    assert compressed.stat().st_size < plotly.stat().st_size / 2
