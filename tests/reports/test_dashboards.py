@@ -417,3 +417,17 @@ def test_a_provincial_viewer_of_another_province_is_refused(client, demo, db):
 def test_anonymous_is_sent_to_login_from_the_chart_data(client, demo, db):
     response = client.get(reverse("unit-charts", args=[BINH_LIEU]))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_the_heat_map_tables_mark_every_criterion_of_every_unit(client, users):
+    """The text equivalent of the communes × criteria and districts × criteria heat maps."""
+
+    def heat_row(html, name):
+        row = html.split(f'<tr><th scope="row">{name}</th>', 1)[1].split("</tr>", 1)[0]
+        return row.count("✓"), row.count("✗"), row.count("·")
+
+    district = page(client, users["demo-huyen-binhlieu"], BINH_LIEU).content.decode()
+    assert heat_row(district, "Xã Hoành Mô") == (19, 0, 0)
+    assert heat_row(district, "Xã Đồng Tâm") == (12, 7, 0)
+    province = page(client, users["demo-tinh-quangninh"], "22").content.decode()
+    assert heat_row(province, "Huyện Bình Liêu") == (3, 6, 0)
