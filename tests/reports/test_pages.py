@@ -427,3 +427,12 @@ def test_a_derived_condition_shows_the_value_recompute_computed(client, tree, pr
     login(client, provincial_viewer)
     html = client.get(unit_url(tree["province"])).content.decode()
     assert "33,33%" in html
+
+
+def test_vietnamese_is_the_default_whatever_the_browser_asks(client, tree, commune_official):
+    login(client, commune_official)
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html and "Đăng xuất" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<html lang="en">' in html and "Log out" in html
