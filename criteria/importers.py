@@ -13,7 +13,7 @@ from communes.models import AdminUnit
 from ntm_tracker.tabular import FileRejected, RowProblem, TableError, read_rows, require_columns
 
 from .catalog import Catalog
-from .models import Indicator, IndicatorValue, ReportingPeriod, ValueKind
+from .models import Indicator, IndicatorValue, ReportingPeriod, ValueKind, is_locked_in, locked_province_codes
 from .values import InvalidValue, parse_value
 
 REQUIRED = ["unit_code", "indicator_code", "value"]
@@ -90,6 +90,7 @@ def values_import(
             text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
             codes.update({text, "0" + text})
     units_by_code = {u.code: u for u in AdminUnit.objects.filter(code__in=codes)}
+    locked_codes = locked_province_codes([period])
 
     errors: list[RowProblem] = []
     parsed: dict[tuple[int, int], tuple[Indicator, object, str, int]] = {}
@@ -98,6 +99,16 @@ def values_import(
         if unit is None:
             errors.append(
                 RowProblem(number, "unit_code", _("không có đơn vị mã '%(c)s'") % {"c": row.get("unit_code")})
+            )
+            continue
+        if is_locked_in(period, unit, locked_codes):
+            errors.append(
+                RowProblem(
+                    number,
+                    "unit_code",
+                    _("kỳ %(p)s đã khóa ở tỉnh của %(unit)s, không nhận sửa đổi")
+                    % {"p": period.code, "unit": unit.name},
+                )
             )
             continue
         code = str(row.get("indicator_code") or "").strip()

@@ -8,6 +8,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import AdminUnit, Level
@@ -222,6 +223,27 @@ class ReportingPeriodQuerySet(models.QuerySet):
         )
         return period
 
+    def with_lock_for(self, *units: AdminUnit) -> ReportingPeriodQuerySet:
+        """Read whether the units' provinces locked each period in the same query (then `is_locked_for` reads none)."""
+        return self.with_locks_in({province_code(u) for u in units})
+
+    def with_locks_in(self, province_codes) -> ReportingPeriodQuerySet:
+        """Annotate `locked_in_<code>` for each province code: whether that province locked the period."""
+        codes = sorted(set(province_codes))
+        return self.annotate(
+            **{
+                f"locked_in_{code}": models.Exists(
+                    PeriodLock.objects.filter(period=models.OuterRef("pk"), province__code=code)
+                )
+                for code in codes
+            }
+        )
+
+
+def province_code(unit: AdminUnit) -> str:
+    """The code of the unit's province: the first segment of its path."""
+    return unit.path.split("/", 1)[0]
+
 
 class ReportingPeriod(models.Model):
     code = models.CharField(_("mã kỳ"), max_length=10, unique=True)
@@ -254,6 +276,69 @@ class ReportingPeriod(models.Model):
         if self.kind == PeriodKind.HALF:
             return _("6 tháng đầu năm %(y)s") % {"y": self.year}
         return _("9 tháng đầu năm %(y)s") % {"y": self.year}
+
+    def is_locked_for(self, unit: AdminUnit, *, fresh: bool = False) -> bool:
+        """Whether the period refuses changes to the unit: locked nationwide, or for the unit's province.
+
+        One query at most; none when the period was read `with_lock_for(unit)` or is locked nationwide. `fresh`
+        reads both the nationwide flag and the province lock again (inside a transaction, before a write)."""
+        if not self.pk:
+            return False
+        code = province_code(unit)
+        if fresh:
+            return (
+                ReportingPeriod.objects.filter(pk=self.pk)
+                .filter(models.Q(locked=True) | models.Q(province_locks__province__code=code))
+                .exists()
+            )
+        if self.locked:
+            return True
+        annotated = getattr(self, f"locked_in_{code}", None)
+        if annotated is not None:
+            return annotated
+        return PeriodLock.objects.filter(period_id=self.pk, province__code=code).exists()
+
+
+def locked_province_codes(periods) -> dict[int, set[str]]:
+    """Period id → codes of the provinces that locked it, for many periods in one query (none if no saved period)."""
+    ids = [p.pk for p in periods if p.pk]
+    out: dict[int, set[str]] = {pk: set() for pk in ids}
+    if ids:
+        for period_id, code in PeriodLock.objects.filter(period_id__in=ids).values_list("period_id", "province__code"):
+            out[period_id].add(code)
+    return out
+
+
+def locked_in_any(period: ReportingPeriod, province_codes) -> bool:
+    """For a period read `with_locks_in(province_codes)`: locked nationwide or in any of those provinces."""
+    return bool(period.pk) and (period.locked or any(getattr(period, f"locked_in_{c}", False) for c in province_codes))
+
+
+def is_locked_in(period: ReportingPeriod, unit: AdminUnit, codes: dict[int, set[str]]) -> bool:
+    """`is_locked_for` without a query, from what `locked_province_codes` read."""
+    return bool(period.pk) and (period.locked or province_code(unit) in codes.get(period.pk, ()))
+
+
+class PeriodLock(models.Model):
+    """A province's lock on a period: the province has closed its figures; only its units are refused."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="province_locks")
+    province = models.ForeignKey(
+        AdminUnit,
+        on_delete=models.CASCADE,
+        related_name="period_locks",
+        limit_choices_to={"level": Level.PROVINCE},
+    )
+    locked_at = models.DateTimeField(default=timezone.now)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("khóa kỳ của tỉnh")
+        verbose_name_plural = _("khóa kỳ của tỉnh")
+        constraints = [models.UniqueConstraint(fields=["period", "province"], name="period_lock_once_per_province")]
+
+    def __str__(self) -> str:
+        return f"{self.period.code} · {self.province.code}"
 
 
 class ValueStatus(models.TextChoices):

@@ -133,7 +133,7 @@ def evidence_add(*, user, value: IndicatorValue, upload) -> Evidence:
     data = upload.read(MAX_BYTES + 1)
     clean, kind = check(name=upload.name, data=data, size=len(data))
     with transaction.atomic():
-        _check_open(value.period)
+        _check_open(value.period, value.unit)
         if value.status == ValueStatus.APPROVED:
             raise EvidenceRejected(_("Giá trị đã được duyệt: muốn bổ sung minh chứng, hãy sửa giá trị kèm lý do."))
         evidence = Evidence(
@@ -156,7 +156,7 @@ def evidence_add(*, user, value: IndicatorValue, upload) -> Evidence:
 
 def evidence_remove(*, user, evidence: Evidence) -> None:
     with transaction.atomic():
-        _check_open(evidence.value.period)
+        _check_open(evidence.value.period, evidence.value.unit)
         if evidence.value.status == ValueStatus.APPROVED:
             raise EvidenceRejected(_("Giá trị đã được duyệt: không xóa minh chứng."))
         stored = evidence.file.name

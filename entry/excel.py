@@ -144,7 +144,7 @@ def excel_upload(
 ) -> UploadResult:
     """Check every cell, then save every changed value in one transaction; any bad cell rejects the whole file."""
     catalog = catalog or Catalog()
-    if period.pk and ReportingPeriod.objects.filter(pk=period.pk, locked=True).exists():
+    if period.is_locked_for(unit, fresh=True):
         raise FileRejected([RowProblem(0, "period", _("kỳ %(p)s đã khóa, không nhận sửa đổi") % {"p": period.code})])
     try:
         header, rows = read_rows(data, filename=filename)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -169,7 +170,11 @@ class EntryPage:
 
     @property
     def editable(self) -> bool:
-        return self.can_edit and not self.period.locked
+        return self.can_edit and not self.locked
+
+    @cached_property
+    def locked(self) -> bool:
+        return self.period.is_locked_for(self.unit)
 
     @property
     def can_submit(self) -> bool:

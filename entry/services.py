@@ -11,15 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import AdminUnit
+from communes.access import rights_for
+from communes.models import AdminUnit, Level
 from criteria.catalog import Catalog
 from criteria.models import (
     Indicator,
     IndicatorValue,
+    PeriodLock,
     ReportingPeriod,
     Submission,
     ValueChange,
@@ -70,9 +73,9 @@ class Decision:
     reason: str = ""
 
 
-def _check_open(period: ReportingPeriod) -> None:
+def _check_open(period: ReportingPeriod, unit: AdminUnit) -> None:
     # Read again inside the transaction: the period may have been locked after the page was loaded.
-    if period.pk and ReportingPeriod.objects.filter(pk=period.pk, locked=True).exists():
+    if period.is_locked_for(unit, fresh=True):
         raise PeriodLocked(
             _("Kỳ báo cáo %(p)s đã khóa: không nhận thay đổi. Liên hệ văn phòng điều phối tỉnh nếu cần mở lại.")
             % {"p": period.code}
@@ -183,7 +186,7 @@ def value_save(
         raise InvalidValue(_("Ghi chú dài quá %(n)d ký tự.") % {"n": NOTE_MAX})
     reason = (reason or "").strip()[:REASON_MAX]
     with transaction.atomic():
-        _check_open(period)
+        _check_open(period, unit)
         current = (
             IndicatorValue.objects.select_for_update(of=("self",))
             .select_related("indicator", "updated_by")
@@ -264,7 +267,7 @@ def _set_status(value: IndicatorValue, *, status: str, action: str, user, reason
 def value_submit(*, user, value: IndicatorValue) -> IndicatorValue:
     """Send one draft or returned value to review."""
     with transaction.atomic():
-        _check_open(value.period)
+        _check_open(value.period, value.unit)
         value = IndicatorValue.objects.select_for_update(of=("self",)).get(pk=value.pk)
         if value.status not in (ValueStatus.DRAFT, ValueStatus.RETURNED):
             raise EntryError(_("Giá trị này đã được gửi hoặc đã duyệt."))
@@ -275,7 +278,7 @@ def value_submit(*, user, value: IndicatorValue) -> IndicatorValue:
 def submission_submit(*, user, unit: AdminUnit, period: ReportingPeriod) -> Submission:
     """Send the unit's draft and returned values for the period to review, all at once."""
     with transaction.atomic():
-        _check_open(period)
+        _check_open(period, unit)
         values = list(
             IndicatorValue.objects.select_for_update(of=("self",)).filter(
                 unit=unit, period=period, status__in=[ValueStatus.DRAFT, ValueStatus.RETURNED]
@@ -320,7 +323,7 @@ def _review_one(value: IndicatorValue, decision: Decision, *, user) -> None:
 
 def value_approve(*, user, value: IndicatorValue, expected_version: int) -> IndicatorValue:
     with transaction.atomic():
-        _check_open(value.period)
+        _check_open(value.period, value.unit)
         value = (
             IndicatorValue.objects.select_for_update(of=("self",))
             .select_related("indicator", "updated_by")
@@ -333,7 +336,7 @@ def value_approve(*, user, value: IndicatorValue, expected_version: int) -> Indi
 
 def value_return(*, user, value: IndicatorValue, reason: str, expected_version: int) -> IndicatorValue:
     with transaction.atomic():
-        _check_open(value.period)
+        _check_open(value.period, value.unit)
         value = (
             IndicatorValue.objects.select_for_update(of=("self",))
             .select_related("indicator", "updated_by")
@@ -349,7 +352,7 @@ def submission_review(
 ) -> Submission:
     """Apply a reviewer's decisions on several values (value id → decision) all together or not at all."""
     with transaction.atomic():
-        _check_open(period)
+        _check_open(period, unit)
         values = {
             v.pk: v
             for v in IndicatorValue.objects.select_for_update(of=("self",))
@@ -392,12 +395,28 @@ def submission_return(*, user, unit: AdminUnit, period: ReportingPeriod, reason:
         return submission_review(user=user, unit=unit, period=period, decisions=decisions)
 
 
-def period_lock(*, user, period: ReportingPeriod, locked: bool = True) -> ReportingPeriod:
-    """Lock (or reopen) a period: a locked period refuses every edit, upload and review."""
+def period_lock(*, user, period: ReportingPeriod, province: AdminUnit | None, locked: bool = True) -> ReportingPeriod:
+    """Lock (or reopen) a period for one province, or nationwide (`province` None, administrators only).
+
+    A locked period refuses every edit, upload and review of the units it is locked for. A provincial
+    coordinator locks only his own province(s)."""
+    rights = rights_for(user)
+    if province is None:
+        if not rights.is_admin:
+            raise PermissionDenied(_("Chỉ quản trị viên được khóa kỳ báo cáo trên toàn quốc."))
+    elif province.level != Level.PROVINCE:
+        raise EntryError(_("Chỉ khóa kỳ báo cáo theo tỉnh."))
+    elif not rights.can_coordinate(province):
+        raise PermissionDenied(_("Bạn chỉ được khóa kỳ báo cáo của tỉnh mình."))
     with transaction.atomic():
         period = ReportingPeriod.objects.select_for_update(of=("self",)).get(pk=period.pk)
-        period.locked = locked
-        period.locked_at = timezone.now() if locked else None
-        period.locked_by = user if locked else None
-        period.save(update_fields=["locked", "locked_at", "locked_by"])
+        if province is None:
+            period.locked = locked
+            period.locked_at = timezone.now() if locked else None
+            period.locked_by = user if locked else None
+            period.save(update_fields=["locked", "locked_at", "locked_by"])
+        elif locked:
+            PeriodLock.objects.get_or_create(period=period, province=province, defaults={"locked_by": user})
+        else:
+            PeriodLock.objects.filter(period=period, province=province).delete()
         return period

@@ -19,7 +19,15 @@ from django.views.decorators.http import require_POST
 from communes.access import Rights, rights_for
 from communes.models import AdminUnit, Level
 from criteria.catalog import Catalog
-from criteria.models import Evidence, Indicator, IndicatorValue, ReportingPeriod, parse_period_code
+from criteria.models import (
+    Evidence,
+    Indicator,
+    IndicatorValue,
+    PeriodLock,
+    ReportingPeriod,
+    locked_in_any,
+    parse_period_code,
+)
 from criteria.values import InvalidValue
 from ntm_tracker.tabular import FileRejected
 
@@ -36,15 +44,18 @@ def _unit(request, code: str) -> tuple[AdminUnit, Rights]:
     return unit, rights
 
 
-def _period(code: str, *, create: bool = False) -> ReportingPeriod:
-    """The period of that code; an unsaved one (nothing entered yet) unless `create`."""
+def _period(code: str, *, create: bool = False, unit: AdminUnit | None = None) -> ReportingPeriod:
+    """The period of that code; an unsaved one (nothing entered yet) unless `create`.
+
+    With `unit`, whether the unit's province locked it is read in the same query (`is_locked_for`)."""
     try:
         year, kind, quarter, start, end = parse_period_code(code)
     except ValueError:
         raise Http404(_("Kỳ báo cáo không hợp lệ."))
     if create:
         return ReportingPeriod.objects.for_code(code)
-    found = ReportingPeriod.objects.filter(code=code).first()
+    periods = ReportingPeriod.objects.with_lock_for(unit) if unit is not None else ReportingPeriod.objects
+    found = periods.filter(code=code).first()
     return found or ReportingPeriod(code=code, year=year, kind=kind, quarter=quarter, start=start, end=end)
 
 
@@ -74,7 +85,9 @@ def entry_index(request):
         )
     )
     units = [u for u in units if rights.can_edit(u)]
-    periods = list(ReportingPeriod.objects.order_by("-end", "-start")[:12])
+    periods = list(ReportingPeriod.objects.with_lock_for(*units).order_by("-end", "-start")[:12])
+    for unit in units:
+        unit.period_links = [(p, p.is_locked_for(unit)) for p in periods]
     return render(
         request,
         "entry/index.html",
@@ -89,11 +102,11 @@ def entry_unit(request, code, period):
         raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
     catalog = Catalog()
     if request.method != "POST":
-        page = selectors.entry_page(unit=unit, period=_period(period), rights=rights, catalog=catalog)
+        page = selectors.entry_page(unit=unit, period=_period(period, unit=unit), rights=rights, catalog=catalog)
         return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights})
 
-    current_period = _period(period)
-    if current_period.locked:
+    current_period = _period(period, unit=unit)
+    if current_period.is_locked_for(unit):
         messages.error(request, _("Kỳ báo cáo %(p)s đã khóa: không nhận thay đổi.") % {"p": current_period.code})
         page = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
         return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights}, status=409)
@@ -197,7 +210,7 @@ def _indicator(unit: AdminUnit, period: ReportingPeriod, indicator_id: int, cata
 def value_detail(request, code, period, indicator_id):
     """One value: its history, its evidence, and (for those who enter data) the upload form."""
     unit, rights = _unit(request, code)
-    period_obj = _period(period)
+    period_obj = _period(period, unit=unit)
     indicator = _indicator(unit, period_obj, indicator_id, Catalog())
     page = selectors.value_page(unit=unit, period=period_obj, indicator=indicator) if period_obj.pk else None
     if page is None:
@@ -227,7 +240,7 @@ def value_detail(request, code, period, indicator_id):
             "unit": unit,
             "form": form,
             "rights": rights,
-            "can_edit": rights.can_edit(unit) and not period_obj.locked,
+            "can_edit": rights.can_edit(unit) and not period_obj.is_locked_for(unit),
         },
         status=400 if form.errors else 200,
     )
@@ -276,7 +289,7 @@ def excel_template(request, code, period):
     unit, rights = _unit(request, code)
     if not rights.can_edit(unit):
         raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
-    page = selectors.entry_page(unit=unit, period=_period(period), rights=rights)
+    page = selectors.entry_page(unit=unit, period=_period(period, unit=unit), rights=rights)
     response = HttpResponse(
         excel.template_workbook(page),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -315,7 +328,7 @@ def excel_upload(request, code, period):
                     % {"saved": result.saved, "same": result.unchanged},
                 )
                 return redirect(_entry_url(unit, period))
-    page = selectors.entry_page(unit=unit, period=_period(period), rights=rights)
+    page = selectors.entry_page(unit=unit, period=_period(period, unit=unit), rights=rights)
     messages.error(
         request, _("Tệp không được nhận: không giá trị nào thay đổi. Sửa các ô được liệt kê rồi tải lên lại.")
     )
@@ -345,7 +358,10 @@ def review_queue(request):
         raise PermissionDenied(_("Bạn không có quyền thẩm tra."))
     period = _review_period(request)
     rows = selectors.review_queue(rights=rights, period=period) if period else []
-    periods = list(ReportingPeriod.objects.order_by("-end", "-start")[:12])
+    provinces = {path.split("/", 1)[0] for _role, path in rights.grants}
+    periods = list(ReportingPeriod.objects.with_locks_in(provinces).order_by("-end", "-start")[:12])
+    for p in periods:
+        p.locked_here = locked_in_any(p, provinces)
     return render(
         request, "entry/review_queue.html", {"rows": rows, "period": period, "periods": periods, "rights": rights}
     )
@@ -356,7 +372,7 @@ def review_unit(request, code, period):
     unit, rights = _unit(request, code)
     if not rights.can_review(unit):
         raise PermissionDenied(_("Bạn không được thẩm tra đơn vị này."))
-    period_obj = get_object_or_404(ReportingPeriod, code=period)
+    period_obj = get_object_or_404(ReportingPeriod.objects.with_lock_for(unit), code=period)
     catalog = Catalog()
     return_form = ReturnAllForm()
     errors: dict[int, str] = {}
@@ -414,7 +430,13 @@ def review_unit(request, code, period):
     return render(
         request,
         "entry/review.html",
-        {"page": page, "unit": unit, "return_form": return_form, "locked": period_obj.locked, "rights": rights},
+        {
+            "page": page,
+            "unit": unit,
+            "return_form": return_form,
+            "locked": period_obj.is_locked_for(unit),
+            "rights": rights,
+        },
         status=status,
     )
 
@@ -422,13 +444,31 @@ def review_unit(request, code, period):
 # --- periods ------------------------------------------------------------------------------------------------------
 
 
+def _lockable_provinces(rights: Rights) -> list[AdminUnit]:
+    """The provinces whose periods the user locks: his own as coordinator, every province for an administrator."""
+    provinces = AdminUnit.objects.filter(level=Level.PROVINCE).order_by("name")
+    if not rights.is_admin:
+        provinces = provinces.filter(code__in={p.split("/", 1)[0] for p in rights.coordinator_paths})
+    return [p for p in provinces if rights.can_coordinate(p)]
+
+
 @login_required
 def periods(request):
     rights = rights_for(request.user)
     if not rights.can_lock_periods:
         raise PermissionDenied(_("Chỉ văn phòng điều phối tỉnh được khóa kỳ báo cáo."))
+    provinces = _lockable_provinces(rights)
     rows = list(ReportingPeriod.objects.select_related("locked_by").order_by("-end", "-start"))
-    return render(request, "entry/periods.html", {"periods": rows, "rights": rights})
+    locks = {
+        (lock.period_id, lock.province_id): lock
+        for lock in PeriodLock.objects.filter(period__in=rows, province__in=provinces).select_related(
+            "province", "locked_by"
+        )
+    }
+    for p in rows:
+        p.province_rows = [(province, locks.get((p.pk, province.pk))) for province in provinces]
+        p.locked_provinces = [lock.province for (period_id, _pk), lock in locks.items() if period_id == p.pk]
+    return render(request, "entry/periods.html", {"periods": rows, "rights": rights, "provinces": provinces})
 
 
 @login_required
@@ -438,10 +478,22 @@ def period_lock(request, period):
     if not rights.can_lock_periods:
         raise PermissionDenied(_("Chỉ văn phòng điều phối tỉnh được khóa kỳ báo cáo."))
     found = get_object_or_404(ReportingPeriod, code=period)
+    province = None
+    if code := request.POST.get("province", "").strip():
+        province = AdminUnit.objects.filter(code=code, level=Level.PROVINCE).first()
+        if province is None or not rights.can_view(province):
+            raise Http404(_("Không tìm thấy đơn vị."))
     lock = request.POST.get("locked") == "1"
-    services.period_lock(user=request.user, period=found, locked=lock)
+    try:
+        services.period_lock(user=request.user, period=found, province=province, locked=lock)
+    except services.EntryError as exc:
+        messages.error(request, exc.message)
+        return redirect("entry-periods")
+    where = province.name if province else _("toàn quốc")
     if lock:
-        messages.success(request, _("Đã khóa kỳ %(p)s: mọi thay đổi sẽ bị từ chối.") % {"p": found.code})
+        messages.success(
+            request, _("Đã khóa kỳ %(p)s (%(where)s): mọi thay đổi sẽ bị từ chối.") % {"p": found.code, "where": where}
+        )
     else:
-        messages.success(request, _("Đã mở lại kỳ %(p)s.") % {"p": found.code})
+        messages.success(request, _("Đã mở lại kỳ %(p)s (%(where)s).") % {"p": found.code, "where": where})
     return redirect("entry-periods")

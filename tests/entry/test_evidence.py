@@ -143,7 +143,7 @@ def test_evidence_cannot_be_added_to_an_approved_value_or_in_a_locked_period(wor
     value.refresh_from_db()
     with pytest.raises(ev.EvidenceRejected, match="đã được duyệt"):
         ev.evidence_add(user=world["official"], value=value, upload=SimpleUploadedFile("a.pdf", PDF))
-    services.period_lock(user=world["coordinator"], period=world["period"])
+    services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"])
     value.refresh_from_db()
     with pytest.raises(services.PeriodLocked):
         ev.evidence_add(user=world["official"], value=value, upload=SimpleUploadedFile("a.pdf", PDF))

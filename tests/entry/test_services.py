@@ -178,7 +178,7 @@ def test_return_all_needs_a_reason(world):
 def test_a_locked_period_refuses_every_change(world):
     value = save(world, world["pct"], "90")
     services.value_submit(user=world["official"], value=value)
-    services.period_lock(user=world["coordinator"], period=world["period"])
+    services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"])
     value.refresh_from_db()
     with pytest.raises(services.PeriodLocked, match="đã khóa"):
         save(world, world["pct"], "95", version=value.version)
@@ -188,7 +188,7 @@ def test_a_locked_period_refuses_every_change(world):
         services.value_approve(user=world["reviewer"], value=value, expected_version=value.version)
     with pytest.raises(services.PeriodLocked):
         services.submission_submit(user=world["official"], unit=world["commune"], period=world["period"])
-    services.period_lock(user=world["coordinator"], period=world["period"], locked=False)
+    services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"], locked=False)
     assert save(world, world["count"], "5").number == 5
 
 

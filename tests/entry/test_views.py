@@ -3,11 +3,15 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from criteria.models import IndicatorValue, ReportingPeriod, Submission, ValueStatus
+from criteria.importers import values_import
+from criteria.models import IndicatorValue, PeriodLock, ReportingPeriod, Submission, ValueStatus
 from entry import services
+from ntm_tracker.tabular import FileRejected
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +207,7 @@ def test_a_value_for_an_indicator_outside_the_units_sets_is_refused(world):
 
 
 def test_a_locked_period_refuses_edits_with_a_clear_message(world):
-    services.period_lock(user=world["coordinator"], period=world["period"])
+    services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"])
     client = client_for(world["official"])
     response = post_values(client, world["commune"], {world["pct"]: ("90", "")})
     assert response.status_code == 409
@@ -289,22 +293,85 @@ def test_every_form_needs_the_csrf_token(world, url):
     client.force_login(world["coordinator"] if "period" in url(world) or "members" in url(world) else world["official"])
     if "review" in url(world):
         client.force_login(world["reviewer"])
-    response = client.post(url(world), {"action": "save", f"v{world['pct'].pk}-value": "90", "locked": "1"})
+    response = client.post(
+        url(world), {"action": "save", f"v{world['pct'].pk}-value": "90", "locked": "1", "province": "71"}
+    )
     assert response.status_code == 403
     assert b"CSRF" in response.content
     assert not IndicatorValue.objects.exists()
     assert not ReportingPeriod.objects.filter(locked=True).exists()
+    assert not PeriodLock.objects.exists()
 
 
-def test_only_the_coordinator_locks_a_period(world):
+def test_only_the_coordinator_locks_a_period_and_only_for_his_province(world):
     url = reverse("entry-period-lock", args=["2023"])
     for who in ("official", "reviewer", "viewer"):
-        assert client_for(world[who]).post(url, {"locked": "1"}).status_code == 403
+        assert client_for(world[who]).post(url, {"locked": "1", "province": "71"}).status_code == 403
         assert client_for(world[who]).get(reverse("entry-periods")).status_code == 403
-    response = client_for(world["coordinator"]).post(url, {"locked": "1"})
+    coordinator = client_for(world["coordinator"])
+    assert coordinator.post(url, {"locked": "1", "province": "72"}).status_code == 404  # not his province
+    assert coordinator.post(url, {"locked": "1"}).status_code == 403  # nationwide is the administrator's
+    assert not PeriodLock.objects.exists()
+    response = coordinator.post(url, {"locked": "1", "province": "71"})
     assert response.status_code == 302
     period = ReportingPeriod.objects.get(code="2023")
-    assert period.locked and period.locked_by == world["coordinator"]
+    lock = PeriodLock.objects.get()
+    assert not period.locked
+    assert (lock.period, lock.province, lock.locked_by) == (period, world["province"], world["coordinator"])
+    page = coordinator.get(reverse("entry-periods")).content.decode()
+    assert "🔒 Đã khóa" in page and 'name="province" value="71"' in page and 'value="72"' not in page
+    coordinator.post(url, {"locked": "0", "province": "71"})
+    assert not PeriodLock.objects.exists()
+
+
+def test_a_province_lock_refuses_edits_there_and_nowhere_else(world):
+    services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"])
+    official = client_for(world["official"])
+    response = post_values(official, world["commune"], {world["pct"]: ("90", "")})
+    assert response.status_code == 409
+    assert "Kỳ báo cáo 2023 đã khóa: không nhận thay đổi." in response.content.decode()
+    assert not IndicatorValue.objects.exists()
+    index = official.get(reverse("entry-index")).content.decode()
+    assert "Năm 2023 🔒" in index
+    reviewer = client_for(world["reviewer"])
+    assert "Năm 2023 🔒" in reviewer.get(reverse("review-queue") + "?period=2023").content.decode()
+    assert (
+        "không nhận quyết định thẩm tra"
+        in reviewer.get(reverse("review-unit", args=["71001", "2023"])).content.decode()
+    )
+    outsider = client_for(world["outsider"])
+    assert "Năm 2023 🔒" not in outsider.get(reverse("entry-index")).content.decode()
+    response = post_values(outsider, world["outside"], {world["pct"]: ("90", "")})
+    assert response.status_code == 302
+    assert IndicatorValue.objects.get().unit == world["outside"]
+    with pytest.raises(PermissionDenied):
+        services.period_lock(user=world["coordinator"], period=world["period"], province=world["outside"].parent)
+
+
+def test_an_administrators_nationwide_lock_refuses_edits_everywhere(world):
+    admin = UserFactory(username="quantri", is_superuser=True)
+    url = reverse("entry-period-lock", args=["2023"])
+    assert client_for(admin).post(url, {"locked": "1"}).status_code == 302
+    assert ReportingPeriod.objects.get(code="2023").locked and not PeriodLock.objects.exists()
+    for who, unit in (("official", "commune"), ("outsider", "outside")):
+        response = post_values(client_for(world[who]), world[unit], {world["pct"]: ("90", "")})
+        assert response.status_code == 409
+        assert "đã khóa" in response.content.decode()
+    assert not IndicatorValue.objects.exists()
+    assert "🔒 Đã khóa toàn quốc" in client_for(admin).get(reverse("entry-periods")).content.decode()
+    # The coordinator cannot reopen what the administrator closed for the country.
+    assert client_for(world["coordinator"]).post(url, {"locked": "0"}).status_code == 403
+    assert ReportingPeriod.objects.get(code="2023").locked
+
+
+def test_import_values_reports_the_row_of_a_unit_in_a_locked_province_and_writes_nothing(world):
+    services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"])
+    data = b"unit_code,indicator_code,value\n72001,1.1,90\n71001,1.1,85\n"
+    with pytest.raises(FileRejected) as rejected:
+        values_import(source=data, period=world["period"], filename="values.csv", rule_set_code="t-nc")
+    assert [(p.row, p.field) for p in rejected.value.problems] == [(3, "unit_code")]
+    assert "đã khóa" in rejected.value.problems[0].reason
+    assert not IndicatorValue.objects.exists()
 
 
 def test_the_entry_page_reads_a_fixed_number_of_queries(world, django_assert_num_queries):
