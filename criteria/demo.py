@@ -24,6 +24,7 @@ from reports.demo import demo_targets
 from . import engine
 from .catalog import Catalog, RuleSetEntry
 from .models import IndicatorValue, Recognition, ReportingPeriod, ValueKind
+from .selectors import unit_context
 from .services import attainment_recompute
 
 NC = "xa-ntm-nang-cao-2021-2025"
@@ -162,7 +163,7 @@ def _demo_value(target: dict, kind: str, *, met: bool, rng: random.Random):
 def _values_for(entry: RuleSetEntry, unit: AdminUnit, period: ReportingPeriod, failures: dict[str, int], seed: str):
     """Values for every entered indicator: the first `failures[c]` indicators of criterion c miss their target."""
     rng = random.Random(seed)  # noqa: S311 - demo values, not security
-    context = engine.Context(region=unit.region, attributes=unit.attributes, year=period.year)
+    context = unit_context(unit, period)
     region = engine.effective_region(entry.spec, context)
     out = {}
     for criterion in entry.spec.criteria:

@@ -6,8 +6,8 @@ thousands of units in memory. "No data" is never counted as met.
 Target spec (the `target` mapping of an indicator, as in the rule-set files):
     {"op": ">=", "value": 80, "overrides": [{"when": {"region": "TDMNPB"}, "op": ">=", "value": 70}, ...]}
     ops: ">=", "<=", ">", "<", "=", "between" (value [lo, hi], inclusive), "yes", "no"
-    `when` keys: region, year, years, attribute; the most specific matching override wins
-    (attribute > region > year; a later override wins a tie).
+    `when` keys: region, year, years, attribute, group, groups; the most specific matching override wins
+    (attribute > group > region > year; a later override wins a tie).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ NO_DATA = "no_data"
 NUMERIC_OPS = frozenset({">=", "<=", ">", "<", "=", "between"})
 BOOL_OPS = frozenset({"yes", "no"})
 OPS = NUMERIC_OPS | BOOL_OPS
-WHEN_KEYS = frozenset({"region", "year", "years", "attribute"})
+WHEN_KEYS = frozenset({"region", "year", "years", "attribute", "group", "groups"})
+GROUPS = (1, 2, 3)  # xã nhóm 1 / 2 / 3 of the 2026–2030 programme
 
 
 class SpecError(ValueError):
@@ -72,6 +73,7 @@ class Context:
     region: str = ""
     attributes: frozenset[str] = frozenset()
     year: int | None = None
+    group: int | None = None  # commune group (nhóm 1, 2, 3) where the programme period assigns one
     # (rule_set code, child level, kinds tuple) → summary; see `children_key`.
     children: Mapping[tuple, ChildSummary] = field(default_factory=dict)
     # rule-set codes the unit holds: recognised, or attained earlier in the same evaluation pass.
@@ -123,11 +125,20 @@ def _when_matches(when: Mapping[str, Any], context: Context, region: str) -> boo
         return False
     if "years" in when and context.year not in when["years"]:
         return False
+    if "group" in when and when["group"] != context.group:
+        return False
+    if "groups" in when and context.group not in when["groups"]:
+        return False
     return not ("attribute" in when and when["attribute"] not in context.attributes)
 
 
 def _specificity(when: Mapping[str, Any]) -> int:
-    return 4 * ("attribute" in when) + 2 * ("region" in when) + 1 * ("year" in when or "years" in when)
+    return (
+        8 * ("attribute" in when)
+        + 4 * ("group" in when or "groups" in when)
+        + 2 * ("region" in when)
+        + 1 * ("year" in when or "years" in when)
+    )
 
 
 def effective_region(rule_set: RuleSetSpec, context: Context) -> str:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import ATTRIBUTES, KIND_LEVEL, Kind, Level, Region
-from criteria.engine import BOOL_OPS, NUMERIC_OPS, WHEN_KEYS
+from criteria.engine import BOOL_OPS, GROUPS, NUMERIC_OPS, WHEN_KEYS
 from criteria.models import Criterion, Indicator, IndicatorValue, RuleSet, Tier, ValueKind
 
 FORMAT = "ntm-ruleset/1"
@@ -162,6 +162,10 @@ def target_text(target: Mapping[str, Any], unit: str = "") -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_group(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in GROUPS
 
 
 def _max_length(model, field_name: str) -> int:
@@ -623,6 +627,12 @@ class _FileChecker:
                 isinstance(item, list) and item and all(isinstance(y, int) and not isinstance(y, bool) for y in item)
             ):
                 self.problem(f"{where}.years", _("years phải là danh sách năm (số nguyên)"))
+            elif key == "group" and not _is_group(item):
+                self.problem(f"{where}.group", _("nhóm xã phải là 1, 2 hoặc 3"))
+            elif key == "groups" and not (isinstance(item, list) and item and all(_is_group(g) for g in item)):
+                self.problem(f"{where}.groups", _("groups phải là danh sách nhóm xã (1, 2, 3)"))
+        if "group" in data and "groups" in data:
+            self.problem(where, _("dùng group hoặc groups, không dùng cả hai"))
         return dict(data)
 
     def derived(self, value: Any, where: str, kind: str | None, level_name: Any) -> dict | None:

@@ -6,8 +6,23 @@ from dataclasses import dataclass
 
 from communes.models import AdminUnit
 
+from . import engine
 from .catalog import Catalog, RuleSetEntry
 from .models import Attainment, IndicatorValue, ReportingPeriod
+
+
+def unit_contexts(units: list[AdminUnit], period: ReportingPeriod) -> dict[int, engine.Context]:
+    """unit id → what the unit's targets depend on in the period: region, attributes, the year and the commune
+    group. The one place that builds it, for a whole batch of units (the recompute, the entry form, the demo);
+    anything read from the database for it is read here for the batch at once, never per unit."""
+    return {
+        unit.id: engine.Context(region=unit.region, attributes=unit.attributes, year=period.year, group=None)
+        for unit in units
+    }
+
+
+def unit_context(unit: AdminUnit, period: ReportingPeriod) -> engine.Context:
+    return unit_contexts([unit], period)[unit.id]
 
 
 @dataclass

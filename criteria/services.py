@@ -16,6 +16,7 @@ function of the values, so a retried run ends with the rows a clean run would ha
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -45,6 +46,7 @@ from .models import (
     RuleSet,
     ValueKind,
 )
+from .selectors import unit_contexts
 
 ATTAINMENT_FIELDS = [
     "criteria_met",
@@ -463,7 +465,7 @@ class _Evaluator:
     def compiled_for(self, entry: RuleSetEntry, context: engine.Context) -> _CompiledSet | None:
         if entry.has_derived:
             return None
-        key = (entry.rule_set.id, context.region, context.attributes, context.year)
+        key = (entry.rule_set.id, context.region, context.attributes, context.year, context.group)
         if key not in self.compiled:
             self.compiled[key] = _CompiledSet(entry.spec, context)
         return self.compiled[key]
@@ -482,6 +484,7 @@ def _evaluate_level(
     applicable = {u.id: catalog.applicable(u, period) for u in units}
     derived_sets = {e.code for entries in applicable.values() for e in entries if e.child_specs}
     children = _children_summaries(units, derived_sets, period, catalog)
+    contexts = unit_contexts(units, period)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows: list[Row] = []
     computed: set[tuple[int, int]] = set()
@@ -489,7 +492,7 @@ def _evaluate_level(
         held = set(held_recognised.get(unit.id, ()))
         unit_values = values.get(unit.id, {})
         unit_children = children.get(unit.id, {})
-        attributes = unit.attributes
+        base = contexts[unit.id]
         for entry in applicable[unit.id]:
             own = unit_values.get(entry.rule_set.id)
             has_children_data = any(
@@ -500,13 +503,7 @@ def _evaluate_level(
             # the unit's own values; a set made only of conditions on the children needs their results.
             if not own and (entry.spec.criteria or not has_children_data):
                 continue
-            context = engine.Context(
-                region=unit.region,
-                attributes=attributes,
-                year=period.year,
-                children=unit_children,
-                held=frozenset(held),
-            )
+            context = dataclasses.replace(base, children=unit_children, held=frozenset(held))
             compiled = evaluator.compiled_for(entry, context)
             if compiled is not None:
                 row = compiled.row(unit.id, entry.rule_set.id, period.id, own or {}, held, now)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from communes.access import Rights
 from communes.models import AdminUnit
 from criteria import engine
+from criteria import selectors as criteria_selectors
 from criteria.catalog import Catalog, RuleSetEntry
 from criteria.models import (
     Attainment,
@@ -33,7 +34,7 @@ EDITS = (ValueChange.Action.SAVE, ValueChange.Action.IMPORT)
 
 
 def unit_context(unit: AdminUnit, period: ReportingPeriod) -> engine.Context:
-    return engine.Context(region=unit.region, attributes=unit.attributes, year=period.year)
+    return criteria_selectors.unit_context(unit, period)
 
 
 def applied_target(entry: RuleSetEntry, indicator: Indicator, context: engine.Context) -> dict:

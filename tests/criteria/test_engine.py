@@ -141,6 +141,41 @@ def test_override_by_years_list_and_later_override_wins_a_tie():
     assert resolve_target(target, Context(year=2025))["value"] == 55
 
 
+GROUPED = {
+    "op": ">=",
+    "value": 90,  # nhóm 1 (near-urban) and anyone without a group
+    "overrides": [
+        {"when": {"groups": [2, 3]}, "op": ">=", "value": 80},
+        {"when": {"group": 3}, "op": ">=", "value": 70},
+        {"when": {"region": "TDMNPB"}, "op": ">=", "value": 85},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        (Context(group=None), 90),
+        (Context(group=1), 90),
+        (Context(group=2), 80),  # the list form
+        (Context(group=3), 70),  # one group beats a list of groups only by coming later
+        (Context(group=3, region="TDMNPB"), 70),  # a group is more specific than a region
+        (Context(group=1, region="TDMNPB"), 85),
+    ],
+)
+def test_commune_group_overrides(context, expected):
+    assert resolve_target(GROUPED, context)["value"] == expected
+
+
+def test_the_same_value_meets_the_target_of_nhom_3_and_not_of_nhom_1():
+    spec = one_indicator_set(GROUPED)
+    nhom_3 = evaluate(spec, {"1.1": 75}, Context(group=3, year=2026))
+    nhom_1 = evaluate(spec, {"1.1": 75}, Context(group=1, year=2026))
+    assert nhom_3.indicators["1.1"].status == MET and nhom_3.attained
+    assert nhom_3.indicators["1.1"].target == {"op": ">=", "value": 70, "when": {"group": 3}}
+    assert nhom_1.indicators["1.1"].status == NOT_MET and not nhom_1.attained
+
+
 def test_region_substitution_for_especially_difficult_communes():
     spec = RuleSetSpec(
         code="s",

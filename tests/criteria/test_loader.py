@@ -407,6 +407,26 @@ BROKEN = [
         "thuộc tính 'coastal' không hợp lệ",
     ),
     (
+        "commune group outside 1–3",
+        lambda d: _indicator(d)["target"].update(overrides=[{"when": {"group": 4}, "op": ">=", "value": 1}]),
+        'criteria["1"].indicators["1.1"].target.overrides[1].when.group',
+        "nhóm xã phải là 1, 2 hoặc 3",
+    ),
+    (
+        "commune groups not a list of groups",
+        lambda d: _indicator(d)["target"].update(overrides=[{"when": {"groups": [2, "ba"]}, "op": ">=", "value": 1}]),
+        'criteria["1"].indicators["1.1"].target.overrides[1].when.groups',
+        "groups phải là danh sách nhóm xã",
+    ),
+    (
+        "group and groups together",
+        lambda d: _indicator(d)["target"].update(
+            overrides=[{"when": {"group": 3, "groups": [2, 3]}, "op": ">=", "value": 1}]
+        ),
+        'criteria["1"].indicators["1.1"].target.overrides[1].when',
+        "không dùng cả hai",
+    ),
+    (
         "unknown when key",
         lambda d: _indicator(d)["target"].update(overrides=[{"when": {"month": 3}, "op": ">=", "value": 1}]),
         'criteria["1"].indicators["1.1"].target.overrides[1].when.month',

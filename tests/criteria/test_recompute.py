@@ -1,5 +1,6 @@
 """Recompute: bottom-up, set-based, idempotent, and faithful to the engine."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -64,6 +65,33 @@ def test_counts_statuses_and_missing_are_stored(small_world):
     # a unit with no values for a set gets no row rather than a row of "no data"
     assert not Attainment.objects.filter(unit=w["communes"][2]).exists()
     assert not Attainment.objects.filter(unit=a, rule_set=w["ntm"]).exists()
+
+
+def test_commune_group_from_the_unit_context_chooses_the_target(small_world, monkeypatch):
+    """The recompute takes each unit's commune group from `unit_contexts`: the same value meets the nhóm 3
+    target and misses the nhóm 1 one."""
+    w = small_world
+    period = ReportingPeriod.objects.for_code("2026")
+    # a set with group targets (edited in place: published rows refuse save(), not a queryset update)
+    Indicator.objects.filter(rule_set=w["ntm"], code="1.1").update(
+        kind="percent",
+        target={"op": ">=", "value": 90, "overrides": [{"when": {"group": 3}, "op": ">=", "value": 70}]},
+    )
+    indicator = Indicator.objects.get(rule_set=w["ntm"], code="1.1")
+    one, three, _c = w["communes"]
+    groups = {one.id: 1, three.id: 3}
+    real = services.unit_contexts
+
+    def with_groups(units, period):
+        return {uid: dataclasses.replace(c, group=groups.get(uid)) for uid, c in real(units, period).items()}
+
+    monkeypatch.setattr(services, "unit_contexts", with_groups)
+    for unit in (one, three):
+        IndicatorValue.objects.create(unit=unit, indicator=indicator, period=period, number=75)
+    attainment_recompute(period=period)
+    assert row(three, w["ntm"], period).attained is True
+    assert row(three, w["ntm"], period).indicator_status["1.1"]["target"]["when"] == {"group": 3}
+    assert row(one, w["ntm"], period).attained is False
 
 
 def test_region_override_and_recognised_prerequisite(small_world):
