@@ -261,8 +261,9 @@ class ReportingPeriod(models.Model):
     class Meta:
         verbose_name = _("kỳ báo cáo")
         verbose_name_plural = _("kỳ báo cáo")
-        # A year report closes the year: it sorts after its 9-month report.
-        ordering = ["end", "start"]
+        # By end day; of two reports ending the same day the longer one last: the year report is the
+        # official one, after Q4 (criteria.tiers.PERIOD_ORDER, the rule the pages and the recompute share).
+        ordering = ["end", "-start"]
 
     def __str__(self) -> str:
         return self.code

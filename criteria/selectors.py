@@ -9,6 +9,7 @@ from communes.models import AdminUnit
 from . import engine
 from .catalog import Catalog, RuleSetEntry
 from .models import Attainment, IndicatorValue, ReportingPeriod
+from .tiers import PERIOD_ORDER_LATEST_FIRST, baseline_period
 
 
 def unit_contexts(units: list[AdminUnit], period: ReportingPeriod) -> dict[int, engine.Context]:
@@ -43,8 +44,11 @@ class AttainmentSummary:
         change = None
         if row is not None and self.start_row is not None:
             change = {
+                "period": self.start_row.period.code,
                 "criteria": row.criteria_met - self.start_row.criteria_met,
                 "indicators": row.indicators_met - self.start_row.indicators_met,
+                "conditions": row.conditions_met - self.start_row.conditions_met,
+                "attained_before": self.start_row.attained,
             }
         return {
             "rule_set": rs.code,
@@ -67,9 +71,9 @@ class AttainmentSummary:
 
 def latest_period_for(unit: AdminUnit) -> ReportingPeriod | None:
     """The latest period with values for the unit, else the latest with any stored result for it."""
-    period = ReportingPeriod.objects.filter(values__unit=unit).order_by("-end", "-start").first()
+    period = ReportingPeriod.objects.filter(values__unit=unit).order_by(*PERIOD_ORDER_LATEST_FIRST).first()
     if period is None:
-        period = ReportingPeriod.objects.filter(attainments__unit=unit).order_by("-end", "-start").first()
+        period = ReportingPeriod.objects.filter(attainments__unit=unit).order_by(*PERIOD_ORDER_LATEST_FIRST).first()
     return period
 
 
@@ -80,7 +84,7 @@ def attainment_summaries(
     rule_set_code: str | None = None,
     catalog: Catalog | None = None,
 ) -> list[AttainmentSummary]:
-    """Per applicable rule set: the stored result in the period and the one of the first period of that year."""
+    """Per applicable rule set: the stored result in the period and the one "so với đầu năm" compares it with."""
     catalog = catalog or Catalog()
     period = period or latest_period_for(unit)
     entries = catalog.applicable(unit, period)
@@ -90,19 +94,21 @@ def attainment_summaries(
         return [AttainmentSummary(e, None, None, None) for e in entries]
     rows = Attainment.objects.filter(
         unit=unit,
-        period__year=period.year,
+        period__year__gte=period.year - 1,
         period__end__lte=period.end,
         rule_set_id__in=[e.rule_set.id for e in entries],
     ).select_related("period")
     current: dict[int, Attainment] = {}
-    earliest: dict[int, Attainment] = {}
+    by_set: dict[int, dict[int, Attainment]] = {}
     for row in rows:
+        by_set.setdefault(row.rule_set_id, {})[row.period_id] = row
         if row.period_id == period.id:
             current[row.rule_set_id] = row
-        else:
-            first = earliest.get(row.rule_set_id)
-            if first is None or (row.period.end, row.period.start) < (first.period.end, first.period.start):
-                earliest[row.rule_set_id] = row
+    earliest: dict[int, Attainment] = {}
+    for rs_id, by_period in by_set.items():
+        base = baseline_period([r.period for r in by_period.values()], period)
+        if base is not None:
+            earliest[rs_id] = by_period[base.pk]
     return [AttainmentSummary(e, period, current.get(e.rule_set.id), earliest.get(e.rule_set.id)) for e in entries]
 
 

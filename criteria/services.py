@@ -47,6 +47,7 @@ from .models import (
     ValueKind,
 )
 from .selectors import unit_contexts
+from .tiers import PERIOD_ORDER, recognised_on_filter, valid_on_filter
 
 ATTAINMENT_FIELDS = [
     "criteria_met",
@@ -90,11 +91,11 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def _valid_on(day: dt.date) -> Q:
-    return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+    return valid_on_filter(day)
 
 
 def _recognised_on(day: dt.date) -> Q:
-    return Q(decision_date__lte=day) & (Q(revoked_on__isnull=True) | Q(revoked_on__gt=day))
+    return recognised_on_filter(day)
 
 
 # What evaluating a unit reads of it (rule-set scope, region, attributes); the rest is not loaded.
@@ -865,5 +866,5 @@ def recompute_run_fail(*, run_id: int, error: str) -> None:
 
 def attainment_recompute_all(*, catalog: Catalog | None = None) -> list[RecomputeStats]:
     catalog = catalog or Catalog()
-    periods = ReportingPeriod.objects.filter(values__isnull=False).distinct().order_by("end", "start")
+    periods = ReportingPeriod.objects.filter(values__isnull=False).distinct().order_by(*PERIOD_ORDER)
     return [attainment_recompute(period=p, catalog=catalog) for p in periods]

@@ -21,6 +21,7 @@ from communes.models import AdminUnit, Role
 from .models import RecomputeRun, ReportingPeriod
 from .services import recompute_run_active, recompute_run_create
 from .tasks import queue_run
+from .tiers import PERIOD_ORDER_LATEST_FIRST
 
 RUNS_SHOWN = 30
 
@@ -70,7 +71,7 @@ def _authorised(request) -> RecomputeAccess:
 @require_http_methods(["GET", "POST"])
 def recompute_runs(request):
     access = _authorised(request)
-    periods = list(ReportingPeriod.objects.filter(values__isnull=False).distinct().order_by("-end", "-start"))
+    periods = list(ReportingPeriod.objects.filter(values__isnull=False).distinct().order_by(*PERIOD_ORDER_LATEST_FIRST))
     scopes = ([("", _("Cả nước"))] if access.nationwide else []) + [(u.code, u.name) for u in access.units]
     errors = {}
     if request.method == "POST":

@@ -28,6 +28,7 @@ from criteria.models import (
     locked_in_any,
     parse_period_code,
 )
+from criteria.tiers import PERIOD_ORDER_LATEST_FIRST
 from criteria.values import InvalidValue
 from ntm_tracker.tabular import FileRejected
 
@@ -85,7 +86,7 @@ def entry_index(request):
         )
     )
     units = [u for u in units if rights.can_edit(u)]
-    periods = list(ReportingPeriod.objects.with_lock_for(*units).order_by("-end", "-start")[:12])
+    periods = list(ReportingPeriod.objects.with_lock_for(*units).order_by(*PERIOD_ORDER_LATEST_FIRST)[:12])
     for unit in units:
         unit.period_links = [(p, p.is_locked_for(unit)) for p in periods]
     return render(
@@ -345,7 +346,7 @@ def excel_upload(request, code, period):
 
 def _review_period(request) -> ReportingPeriod | None:
     code = request.GET.get("period")
-    periods = ReportingPeriod.objects.order_by("-end", "-start")
+    periods = ReportingPeriod.objects.order_by(*PERIOD_ORDER_LATEST_FIRST)
     if code:
         return periods.filter(code=code).first()
     return periods.filter(submissions__status="submitted").first() or periods.first()
@@ -359,7 +360,7 @@ def review_queue(request):
     period = _review_period(request)
     rows = selectors.review_queue(rights=rights, period=period) if period else []
     provinces = {path.split("/", 1)[0] for _role, path in rights.grants}
-    periods = list(ReportingPeriod.objects.with_locks_in(provinces).order_by("-end", "-start")[:12])
+    periods = list(ReportingPeriod.objects.with_locks_in(provinces).order_by(*PERIOD_ORDER_LATEST_FIRST)[:12])
     for p in periods:
         p.locked_here = locked_in_any(p, provinces)
     return render(
@@ -458,7 +459,7 @@ def periods(request):
     if not rights.can_lock_periods:
         raise PermissionDenied(_("Chỉ văn phòng điều phối tỉnh được khóa kỳ báo cáo."))
     provinces = _lockable_provinces(rights)
-    rows = list(ReportingPeriod.objects.select_related("locked_by").order_by("-end", "-start"))
+    rows = list(ReportingPeriod.objects.select_related("locked_by").order_by(*PERIOD_ORDER_LATEST_FIRST))
     locks = {
         (lock.period_id, lock.province_id): lock
         for lock in PeriodLock.objects.filter(period__in=rows, province__in=provinces).select_related(

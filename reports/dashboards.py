@@ -29,14 +29,22 @@ from criteria.models import (
     Submission,
     Tier,
 )
+from criteria.tiers import (
+    LADDER,  # noqa: F401  (re-exported for the pages)
+    TIER_BUCKETS,
+    TIER_RANK,  # noqa: F401
+    baseline_period,
+    held_tier,
+    highest_tier,
+    latest_as_of,
+    period_key,
+    recognised_on,
+    tier_bucket,
+    tier_rank,
+)
 
 from .models import YearTarget
 
-# The ladder of a unit: NTM → nâng cao → kiểu mẫu (and "completed" for provinces, towns and cities).
-LADDER = (Tier.NTM, Tier.NANG_CAO, Tier.KIEU_MAU)
-TIER_RANK = {Tier.NTM: 1, Tier.NANG_CAO: 2, Tier.KIEU_MAU: 3, Tier.COMPLETED: 1, Tier.SMART: 1}
-# The buckets a chart of "units by tier" shows, lowest first; "" is "no tier reached yet".
-TIER_BUCKETS = ("", Tier.NTM, Tier.NANG_CAO, Tier.KIEU_MAU)
 NO_SUBMISSION = "none"
 
 LIGHT_FIELDS = (
@@ -57,10 +65,6 @@ LIGHT_FIELDS = (
 )
 
 
-def tier_rank(tier: str | None) -> int:
-    return TIER_RANK.get(tier, 0) if tier else 0
-
-
 def tier_label(tier: str | None) -> str:
     from django.utils.translation import gettext as _
 
@@ -71,6 +75,28 @@ def tier_label(tier: str | None) -> str:
         Tier.COMPLETED: _("Hoàn thành nhiệm vụ NTM"),
         Tier.SMART: _("Thông minh"),
     }.get(tier or "", _("Chưa đạt bậc nào"))
+
+
+@dataclass(frozen=True)
+class Start:
+    """A stored result as the start-of-year baseline of a later one."""
+
+    period: ReportingPeriod
+    criteria_met: int
+    indicators_met: int
+    conditions_met: int
+    attained: bool
+
+    @classmethod
+    def of(cls, row, period: ReportingPeriod) -> Start:
+        get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+        return cls(
+            period=period,
+            criteria_met=get("criteria_met"),
+            indicators_met=get("indicators_met"),
+            conditions_met=get("conditions_met"),
+            attained=get("attained"),
+        )
 
 
 @dataclass
@@ -91,17 +117,28 @@ class Cell:
     attained: bool
     prerequisite_met: bool
     computed_at: dt.datetime
-    start: tuple[int, int] | None = None  # (criteria, indicators) met at the first period of the year
+    start: Start | None = None  # the result "so với đầu năm" compares with (criteria.tiers.baseline_period)
     criteria_status: dict = field(default_factory=dict)
     missing: list = field(default_factory=list)
 
     @property
     def change_criteria(self) -> int | None:
-        return None if self.start is None else self.criteria_met - self.start[0]
+        return None if self.start is None else self.criteria_met - self.start.criteria_met
 
     @property
     def change_indicators(self) -> int | None:
-        return None if self.start is None else self.indicators_met - self.start[1]
+        return None if self.start is None else self.indicators_met - self.start.indicators_met
+
+    @property
+    def change_conditions(self) -> int | None:
+        return None if self.start is None else self.conditions_met - self.start.conditions_met
+
+    @property
+    def change_attained(self) -> str:
+        """ "gained" / "lost" when the attained flag changed since the start of the year, else ""."""
+        if self.start is None or self.start.attained == self.attained:
+            return ""
+        return "gained" if self.attained else "lost"
 
     @property
     def missing_indicators(self) -> int:
@@ -142,18 +179,12 @@ class Standing:
     @property
     def current(self) -> str | None:
         """The higher of both: a recognised tier is held until revoked, as the engine holds it."""
-        return self.reached if tier_rank(self.reached) >= tier_rank(self.recognised) else self.recognised
+        return held_tier(self.reached, self.recognised)
 
 
 def standing_for(cells: list[Cell], recognised_sets: list[RuleSet]) -> Standing:
-    reached = None
-    for cell in cells:
-        if cell.attained and tier_rank(cell.rule_set.tier) > tier_rank(reached):
-            reached = cell.rule_set.tier
-    recognised = None
-    for rule_set in recognised_sets:
-        if tier_rank(rule_set.tier) > tier_rank(recognised):
-            recognised = rule_set.tier
+    reached = highest_tier(cell.rule_set.tier for cell in cells if cell.attained)
+    recognised = highest_tier(rule_set.tier for rule_set in recognised_sets)
     held = max(tier_rank(reached), tier_rank(recognised))
     candidates = [c for c in cells if not c.attained and tier_rank(c.rule_set.tier) > held]
     nxt = None
@@ -161,14 +192,6 @@ def standing_for(cells: list[Cell], recognised_sets: list[RuleSet]) -> Standing:
         cell = min(candidates, key=lambda c: (tier_rank(c.rule_set.tier), c.distance))
         nxt = NextTier(rule_set=cell.rule_set, cell=cell)
     return Standing(reached=reached, recognised=recognised, next=nxt)
-
-
-def recognised_on(recognition: Recognition, day: dt.date) -> bool:
-    return recognition.decision_date <= day and (recognition.revoked_on is None or recognition.revoked_on > day)
-
-
-def _period_key(period: ReportingPeriod) -> tuple:
-    return (period.end, period.start)
 
 
 @dataclass
@@ -253,19 +276,21 @@ def load_subtree(*, unit: AdminUnit, period_code: str | None, down_to: int = Lev
             ).values(*LIGHT_FIELDS)
         )
     history = [h for h in history if h["period_id"] in period_by_id]
-    # latest result as of the period for each (unit, set), and the first of that result's year
-    latest: dict[tuple[int, int], dict] = {}
-    first: dict[tuple[int, int, int], dict] = {}
+    # latest result as of the period for each (unit, set), and the one "so với đầu năm" compares it with
+    by_key: dict[tuple[int, int], dict[int, dict]] = defaultdict(dict)
     for h in history:
-        p = period_by_id[h["period_id"]]
-        key = (h["unit_id"], h["rule_set_id"])
-        if period is not None and _period_key(p) > _period_key(period):
+        by_key[(h["unit_id"], h["rule_set_id"])][h["period_id"]] = h
+    latest: dict[tuple[int, int], dict] = {}
+    baselines: dict[tuple[int, int], Start] = {}
+    for key, by_period in by_key.items():
+        own_periods = [period_by_id[pk] for pk in by_period]
+        last = latest_as_of(own_periods, period) if period is not None else None
+        if last is None:
             continue
-        if key not in latest or _period_key(p) > _period_key(period_by_id[latest[key]["period_id"]]):
-            latest[key] = h
-        year_key = (h["unit_id"], h["rule_set_id"], p.year)
-        if year_key not in first or _period_key(p) < _period_key(period_by_id[first[year_key]["period_id"]]):
-            first[year_key] = h
+        latest[key] = by_period[last.pk]
+        base = baseline_period(own_periods, last)
+        if base is not None:
+            baselines[key] = Start.of(by_period[base.pk], base)
     heavy = {}
     if latest:
         heavy = {
@@ -277,10 +302,7 @@ def load_subtree(*, unit: AdminUnit, period_code: str | None, down_to: int = Lev
     cells_by_unit: dict[int, dict[int, Cell]] = defaultdict(dict)
     for (unit_id, rs_id), h in latest.items():
         p = period_by_id[h["period_id"]]
-        start_row = first.get((unit_id, rs_id, p.year))
-        start = None
-        if start_row is not None and start_row["id"] != h["id"]:
-            start = (start_row["criteria_met"], start_row["indicators_met"])
+        start = baselines.get((unit_id, rs_id))
         values = {k: h[k] for k in LIGHT_FIELDS if k not in ("unit_id", "rule_set_id", "period_id")}
         cells_by_unit[unit_id][rs_id] = Cell(
             unit_id=unit_id,
@@ -305,7 +327,7 @@ def load_subtree(*, unit: AdminUnit, period_code: str | None, down_to: int = Lev
             parent=by_id.get(u.parent_id),
         )
         if period is not None and cells and all(c.period.pk != period.pk for c in cells.values()):
-            row.period_note = max((c.period for c in cells.values()), key=_period_key)
+            row.period_note = max((c.period for c in cells.values()), key=period_key)
         rows[u.pk] = row
     return SubtreeState(
         unit=unit,
@@ -324,31 +346,28 @@ def tiers_as_of(state: SubtreeState, rows: list[UnitRow], period: ReportingPerio
     """How many of the rows stand at each tier as of a period (from the history already loaded)."""
     period_by_id = {p.pk: p for p in state.periods}
     unit_ids = {r.unit.pk for r in rows}
-    latest: dict[tuple[int, int], dict] = {}
+    by_key: dict[tuple[int, int], dict[int, dict]] = defaultdict(dict)
     for h in state.history:
-        if h["unit_id"] not in unit_ids:
-            continue
-        p = period_by_id[h["period_id"]]
-        if _period_key(p) > _period_key(period):
-            continue
-        key = (h["unit_id"], h["rule_set_id"])
-        if key not in latest or _period_key(p) > _period_key(period_by_id[latest[key]["period_id"]]):
-            latest[key] = h
-    attained: dict[int, int] = defaultdict(int)
-    for (unit_id, rs_id), h in latest.items():
-        if h["attained"]:
-            attained[unit_id] = max(attained[unit_id], tier_rank(state.rule_sets[rs_id].tier))
+        if h["unit_id"] in unit_ids:
+            by_key[(h["unit_id"], h["rule_set_id"])][h["period_id"]] = h
+    reached: dict[int, list[str]] = defaultdict(list)
+    for (unit_id, rs_id), by_period in by_key.items():
+        last = latest_as_of([period_by_id[pk] for pk in by_period], period)
+        if last is not None and by_period[last.pk]["attained"]:
+            reached[unit_id].append(state.rule_sets[rs_id].tier)
+    recognised: dict[int, list[str]] = defaultdict(list)
     for recognition in state.recognitions:
         if recognition.unit_id in unit_ids and recognised_on(recognition, period.end):
-            attained[recognition.unit_id] = max(attained[recognition.unit_id], tier_rank(recognition.rule_set.tier))
+            recognised[recognition.unit_id].append(recognition.rule_set.tier)
     counts: Counter = Counter()
     for row in rows:
-        counts[TIER_BUCKETS[attained.get(row.unit.pk, 0)]] += 1
+        pk = row.unit.pk
+        counts[tier_bucket(held_tier(highest_tier(reached[pk]), highest_tier(recognised[pk])))] += 1
     return counts
 
 
 def tier_counts(rows: list[UnitRow]) -> dict[str, int]:
-    counts = Counter(TIER_BUCKETS[tier_rank(r.standing.current)] for r in rows)
+    counts = Counter(tier_bucket(r.standing.current) for r in rows)
     return {tier: counts.get(tier, 0) for tier in TIER_BUCKETS}
 
 

@@ -29,8 +29,9 @@ from criteria.models import (
     Tier,
     ValueKind,
 )
+from criteria.tiers import baseline_period, period_key, recognised_on
 
-from .dashboards import LIGHT_FIELDS, NO_SUBMISSION, Cell, Standing, recognised_on, standing_for
+from .dashboards import LIGHT_FIELDS, NO_SUBMISSION, Cell, Standing, Start, standing_for
 
 MET = "met"
 NOT_MET = "not_met"
@@ -98,16 +99,30 @@ class RuleSetReport:
     attainment: Attainment
     criteria: list[CriterionBlock]
     conditions: CriterionBlock | None
-    start: tuple[int, int] | None = None  # (criteria, indicators) met at the first period of the year
-    start_period: ReportingPeriod | None = None
+    start: Start | None = None  # the result "so với đầu năm" compares with (criteria.tiers.baseline_period)
+
+    @property
+    def start_period(self) -> ReportingPeriod | None:
+        return self.start.period if self.start else None
 
     @property
     def change_criteria(self) -> int | None:
-        return None if self.start is None else self.attainment.criteria_met - self.start[0]
+        return None if self.start is None else self.attainment.criteria_met - self.start.criteria_met
 
     @property
     def change_indicators(self) -> int | None:
-        return None if self.start is None else self.attainment.indicators_met - self.start[1]
+        return None if self.start is None else self.attainment.indicators_met - self.start.indicators_met
+
+    @property
+    def change_conditions(self) -> int | None:
+        return None if self.start is None else self.attainment.conditions_met - self.start.conditions_met
+
+    @property
+    def change_attained(self) -> str:
+        """ "gained" / "lost" when the attained flag changed since the start of the year, else ""."""
+        if self.start is None or self.start.attained == self.attainment.attained:
+            return ""
+        return "gained" if self.attainment.attained else "lost"
 
     @property
     def missing_criteria(self) -> int:
@@ -248,10 +263,6 @@ def _value_rows(
     return result
 
 
-def _period_key(period: ReportingPeriod) -> tuple:
-    return (period.end, period.start)
-
-
 def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
     """Everything the unit page shows, in at most twelve queries whatever the size of the subtree."""
     ancestors = list(AdminUnit.objects.ancestors_of(unit).order_by("level"))
@@ -290,22 +301,20 @@ def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
             history = [
                 h for h in Attainment.objects.filter(unit=unit).values(*LIGHT_FIELDS) if h["period_id"] in periods_by_id
             ]
-            starts: dict[int, dict] = {}
+            history_by_set: dict[int, dict[int, dict]] = {}
             for h in history:
-                p = periods_by_id[h["period_id"]]
-                if p.year == period.year and _period_key(p) < _period_key(period):
-                    best = starts.get(h["rule_set_id"])
-                    if best is None or _period_key(p) < _period_key(periods_by_id[best["period_id"]]):
-                        starts[h["rule_set_id"]] = h
+                history_by_set.setdefault(h["rule_set_id"], {})[h["period_id"]] = h
+            starts: dict[int, Start] = {}
+            for rs_id, rows in history_by_set.items():
+                base = baseline_period([periods_by_id[pk] for pk in rows], period)
+                if base is not None:
+                    starts[rs_id] = Start.of(rows[base.pk], base)
             reports = [
                 RuleSetReport(
                     attainment=a,
                     criteria=blocks[a.rule_set_id][0],
                     conditions=blocks[a.rule_set_id][1],
-                    start=(starts[a.rule_set_id]["criteria_met"], starts[a.rule_set_id]["indicators_met"])
-                    if a.rule_set_id in starts
-                    else None,
-                    start_period=periods_by_id[starts[a.rule_set_id]["period_id"]] if a.rule_set_id in starts else None,
+                    start=starts.get(a.rule_set_id),
                 )
                 for a in own
             ]
@@ -316,7 +325,7 @@ def unit_page(*, unit: AdminUnit, period_code: str | None = None) -> UnitPage:
                         for h in history
                         if h["rule_set_id"] == a.rule_set_id
                     ),
-                    key=lambda item: _period_key(item[0]),
+                    key=lambda item: period_key(item[0]),
                 )
                 trend.append((a.rule_set, series))
             recognised = [

@@ -125,7 +125,13 @@ def test_attainment_report_text_and_json_with_change_since_start_of_year(small_w
     nc = by_code["t-nc"]
     assert nc["period"] == "2023-9M"  # the latest period with values
     assert (nc["criteria_met"], nc["criteria_total"], nc["indicators_met"], nc["indicators_total"]) == (2, 2, 3, 3)
-    assert nc["change_since_start_of_year"] == {"criteria": 2, "indicators": 2}
+    assert nc["change_since_start_of_year"] == {
+        "period": "2023-Q1",
+        "criteria": 2,
+        "indicators": 2,
+        "conditions": 0,
+        "attained_before": False,
+    }
     assert nc["missing"] == [] and nc["attained"] is False  # not recognised NTM
     assert by_code["t-ntm"]["has_data"] is False
 
@@ -137,7 +143,7 @@ def test_attainment_report_text_and_json_with_change_since_start_of_year(small_w
 
     text = run("attainment_report", "--unit", "91001", "--rule-set", "t-nc")
     assert "2/2 tiêu chí, 3/3 chỉ tiêu" in text
-    assert "So với đầu năm: +2 tiêu chí, +2 chỉ tiêu" in text
+    assert "So với đầu năm (2023-Q1): +2 tiêu chí, +2 chỉ tiêu" in text
 
 
 def test_attainment_report_bad_input(small_world):

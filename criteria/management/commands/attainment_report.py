@@ -52,11 +52,16 @@ class Command(BaseCommand):
             if change is None:
                 self.stdout.write("  " + _("So với đầu năm: chưa có kỳ trước trong năm"))
             else:
-                self.stdout.write(
-                    "  "
-                    + _("So với đầu năm: %(c)s tiêu chí, %(i)s chỉ tiêu")
-                    % {"c": signed(change["criteria"]), "i": signed(change["indicators"])}
-                )
+                line = _("So với đầu năm (%(p)s): %(c)s tiêu chí, %(i)s chỉ tiêu") % {
+                    "p": change["period"],
+                    "c": signed(change["criteria"]),
+                    "i": signed(change["indicators"]),
+                }
+                if item["conditions_total"]:
+                    line += ", " + _("%(n)s điều kiện") % {"n": signed(change["conditions"])}
+                if change["attained_before"] != item["attained"]:
+                    line += "; " + (_("mới đạt chuẩn") if item["attained"] else _("không còn đạt chuẩn"))
+                self.stdout.write("  " + line)
             if item["missing"]:
                 self.stdout.write("  " + _("Còn thiếu: %(codes)s") % {"codes": ", ".join(item["missing"])})
 
