@@ -406,14 +406,29 @@ class Attainment(models.Model):
 
 
 class Recognition(models.Model):
-    """A formal recognition (công nhận) of a unit at a tier, by decision of the competent authority."""
+    """A formal recognition (công nhận) of a unit at a tier, by decision of the competent authority.
+
+    Never deleted: a revocation keeps the row with the day, the reason and who recorded it, so the history of
+    a unit's standing can be read back. A province's acknowledgement (thừa nhận) of a merged unit's standing is
+    a recognition of its own kind: it holds the tier the same way, without a dossier behind it."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("Quyết định công nhận")
+        ACKNOWLEDGEMENT = "acknowledgement", _("Thừa nhận (đơn vị sau sắp xếp)")
 
     unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="recognitions")
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="recognitions")
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices, default=Kind.DECISION)
     decision_number = models.CharField(_("số quyết định"), max_length=100)
     decision_date = models.DateField(_("ngày quyết định"))
     authority = models.CharField(_("cấp công nhận"), max_length=200, blank=True)
-    revoked_on = models.DateField(null=True, blank=True)
+    signer = models.CharField(_("người ký"), max_length=200, blank=True)
+    revoked_on = models.DateField(_("ngày thu hồi"), null=True, blank=True)
+    revocation_number = models.CharField(_("số quyết định thu hồi"), max_length=100, blank=True)
+    revocation_reason = models.TextField(_("lý do thu hồi"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(blank=True)
     is_demo = models.BooleanField(default=False)
 
@@ -421,6 +436,20 @@ class Recognition(models.Model):
         verbose_name = _("quyết định công nhận")
         verbose_name_plural = _("quyết định công nhận")
         ordering = ["decision_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_on__isnull=True) | ~models.Q(revocation_reason=""),
+                name="recognition_revoked_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_on__isnull=True) | models.Q(revoked_on__gte=models.F("decision_date")),
+                name="recognition_revoked_after_decision",
+            ),
+        ]
+
+    def held_on(self, day: dt.date) -> bool:
+        """Whether the recognition stands on the day: decided by then and not yet revoked."""
+        return self.decision_date <= day and (self.revoked_on is None or self.revoked_on > day)
 
 
 class ValueChange(models.Model):

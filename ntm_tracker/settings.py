@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "criteria",
     "reports",
     "entry",
+    "recognition",
+    "plans",
 ]
 
 MIDDLEWARE = [
