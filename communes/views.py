@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .access import Rights, rights_for
+from .lockouts import account_unlock, lockouts_for
 from .memberships import MembershipError, grantable_roles, membership_grant, membership_revoke
 from .models import Membership
 
@@ -85,3 +86,19 @@ def membership_delete(request, pk):
     else:
         messages.success(request, _("Đã thu hồi phân công."))
     return redirect("memberships")
+
+
+@login_required
+def lockouts(request):
+    """Accounts locked by too many failed logins; POST username=… unlocks one."""
+    rights = _coordinator(request)
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        if account_unlock(rights=rights, username=username):
+            messages.success(request, _("Đã mở khoá tài khoản %(user)s.") % {"user": username})
+        else:
+            messages.error(
+                request, _("Không có tài khoản bị khoá tên «%(user)s» trong phạm vi của bạn.") % {"user": username}
+            )
+        return redirect("lockouts")
+    return render(request, "communes/lockouts.html", {"rows": lockouts_for(rights=rights), "rights": rights})

@@ -51,6 +51,12 @@ def test_dashboards_draw_their_charts_and_fit_a_phone(new_page, login, live_serv
                 ),
             )
             page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            # The Content-Security-Policy forbids inline script and style: anything it blocks is recorded here.
+            page.add_init_script(
+                "window.cspViolations = [];"
+                "document.addEventListener('securitypolicyviolation',"
+                " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
             login(page, user, PASSWORD)
             sizes = {}
 
@@ -68,6 +74,8 @@ def test_dashboards_draw_their_charts_and_fit_a_phone(new_page, login, live_serv
             assert drawn == charts, name
             assert page.locator(".js-plotly-plot .main-svg").count() >= len(charts)
             assert not errors, errors
+            assert page.evaluate("window.cspViolations") == []
+            assert "'unsafe-inline'" not in page_policy(page, live_server.url + url)
             scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.getAttribute('src'))")
             assert all(src.startswith("/static/") for src in scripts), scripts
             if width == 390:
@@ -77,12 +85,16 @@ def test_dashboards_draw_their_charts_and_fit_a_phone(new_page, login, live_serv
             weights[name] = sizes
     # one copy of plotly.js per page, and the page weight stays within what a commune connection can take
     for name, sizes in weights.items():
-        plotly = [u for u in sizes if "plotly" in u]
+        plotly = [u for u in sizes if "plotly" in u and u.endswith(".js")]
         assert len(plotly) == 1, name
         assert sum(sizes.values()) < 2_200_000, (name, sum(sizes.values()))
     (tmp_path / "page-weights.json").write_text(
         json.dumps({k: {"total": sum(v.values()), **v} for k, v in weights.items()}, indent=1)
     )
+
+
+def page_policy(page, url):
+    return page.request.get(url).headers["content-security-policy"]
 
 
 def test_the_home_page_loads_no_plotly(new_page, login, live_server, demo_data):
