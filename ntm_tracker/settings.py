@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "entry",
     "recognition",
     "plans",
+    "ocop",
 ]
 
 MIDDLEWARE = [
