@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from communes.models import AdminUnit, Kind, Level, Membership, Role
+from ocop.demo import ocop_demo_load
 from reports.demo import demo_targets
 
 from . import engine
@@ -305,6 +306,7 @@ def demo_load(*, password: str | None = None) -> dict:
             written += _store(village, year, _values_for(thon, village, year, fails, seed=village.code))
         logins = _users(password)
         demo_targets()  # the province dashboard's yearly targets, marked demo
+        ocop_demo_load()  # the province's OCOP products and producers, marked demo
     for period in sorted(periods.values(), key=lambda p: (p.end, p.start)):
         attainment_recompute(period=period, catalog=catalog)
     return {"values": written, "periods": sorted(periods), "logins": logins}

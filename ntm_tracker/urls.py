@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("criteria.urls")),
     path("", include("entry.urls")),
     path("", include("communes.urls")),
+    path("", include("ocop.urls")),
 ]
