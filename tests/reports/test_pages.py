@@ -340,8 +340,9 @@ def test_district_page_query_count_does_not_grow(
     _add_communes(tree["district"], rule_set, period, extra, start=1100)
     login(client, district_reviewer)
     # session, user, unit, scope; ancestors, periods, units, rule sets, recognitions, results (light),
-    # results (heavy); submissions, criteria, indicators, own indicator status (the filters add one when used)
-    with django_assert_num_queries(15):
+    # results (heavy); submissions, criteria, indicators, own indicator status (the filters add one when used);
+    # OCOP certificates
+    with django_assert_num_queries(16):
         response = client.get(unit_url(tree["district"]))
     assert len(response.context["board"].communes) == 2 + extra
 
@@ -357,8 +358,8 @@ def test_commune_page_query_count_does_not_grow(
         AdminUnitFactory(kind=Kind.THON, code=f"81001{i + 10:02d}", parent=tree["commune"])
     login(client, commune_official)
     # session, user, unit, scope; ancestors, periods, own attainment, values, evidence, criteria, indicators,
-    # results of every period, recognitions, submission, villages, villages' attainment
-    with django_assert_num_queries(16):
+    # results of every period, recognitions, submission, villages, villages' attainment, OCOP certificates
+    with django_assert_num_queries(17):
         response = client.get(unit_url(tree["commune"]))
     assert len(response.context["page"].children) == villages
 
