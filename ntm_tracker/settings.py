@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "recognition",
     "plans",
     "ocop",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -247,4 +251,42 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# The read-only JSON API (/api/, schema at /api/schema/). A token belongs to a user (create one with
+# `manage.py drf_create_token USERNAME` or in the admin); the user's memberships decide what it sees, as on the
+# pages. JSON only: the browsable renderer would bring inline scripts the Content-Security-Policy refuses.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.scope.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_THROTTLE_USER", "3000/hour"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/hour"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NTM tracker API",
+    "DESCRIPTION": (
+        "Read-only figures of the New Rural Development programme: units with their validity and lineage, "
+        "rule sets and versions, stored attainment per unit and period, recognitions. Token authentication "
+        "(`Authorization: Token <key>`); a token sees the subtree of its user's memberships, and a unit "
+        "outside it answers 404."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
 }

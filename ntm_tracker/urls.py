@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
