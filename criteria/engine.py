@@ -12,14 +12,17 @@ Target spec (the `target` mapping of an indicator, as in the rule-set files):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 MET = "met"
 NOT_MET = "not_met"
 NO_DATA = "no_data"
+STATUSES = (MET, NOT_MET, NO_DATA)
 
 NUMERIC_OPS = frozenset({">=", "<=", ">", "<", "=", "between"})
 BOOL_OPS = frozenset({"yes", "no"})
@@ -98,11 +101,17 @@ class CriterionResult:
     total: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
+    """One unit's result against one rule set.
+
+    `statuses` and `criteria_statuses` follow the order of the set's indicators and criteria; the mappings
+    `indicators` and `criteria` are built from them when first read (a recompute of ten thousand units
+    stores the statuses without ever building 750,000 small objects). The `_approved` counts are the same
+    counts with only approved values: an entered value that is not approved counts as no data there.
+    """
+
     rule_set: str
-    indicators: Mapping[str, IndicatorResult]
-    criteria: Mapping[str, CriterionResult]
     criteria_met: int
     criteria_total: int
     indicators_met: int
@@ -113,6 +122,29 @@ class Result:
     prerequisite_met: bool
     attained: bool
     missing: tuple[str, ...]
+    statuses: tuple[str, ...]
+    criteria_statuses: tuple[str, ...]
+    criteria_met_approved: int
+    indicators_met_approved: int
+    compiled: CompiledRuleSet = field(repr=False)
+    values: Mapping[str, Any] = field(repr=False)  # the values evaluated, derived ones included
+
+    @cached_property
+    def indicators(self) -> dict[str, IndicatorResult]:
+        compiled = self.compiled
+        return {
+            code: IndicatorResult(status=status, target=target, value=self.values.get(code))
+            for code, status, target in zip(compiled.codes, self.statuses, compiled.targets, strict=True)
+        }
+
+    @cached_property
+    def criteria(self) -> dict[str, CriterionResult]:
+        return {
+            code: CriterionResult(
+                status=status, met=sum(1 for i in members if self.statuses[i] == MET), total=len(members)
+            )
+            for (code, members), status in zip(self.compiled.criteria, self.criteria_statuses, strict=True)
+        }
 
 
 def _when_matches(when: Mapping[str, Any], context: Context, region: str) -> bool:
@@ -214,11 +246,15 @@ def compare(op: str, value: Any, target_value: Any) -> bool | None:
 
 def derived_value(spec: Mapping[str, Any], context: Context) -> Any:
     """The value of an indicator computed from the unit's children or from the tiers it holds."""
+    return _derived(spec, context.children, context.held)
+
+
+def _derived(spec: Mapping[str, Any], children: Mapping[tuple, ChildSummary], held: Collection[str]) -> Any:
     source = spec.get("from")
     if source == "self":
-        return spec["rule_set"] in context.held
+        return spec["rule_set"] in held
     if source == "children":
-        summary = context.children.get(children_key(spec["rule_set"], spec["level"], spec.get("kinds")))
+        summary = children.get(children_key(spec["rule_set"], spec["level"], spec.get("kinds")))
         if summary is None:
             return None
         if spec.get("measure", "share") == "count":
@@ -229,64 +265,198 @@ def derived_value(spec: Mapping[str, Any], context: Context) -> Any:
     raise SpecError(f"unknown derived source {source!r}")
 
 
+_COMPARISONS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "=": operator.eq}
+_EXACT_NUMBERS = (Decimal, int)  # compared with a Decimal bound exactly as `compare` compares them
+
+
+def _status_test(op: str, bound: Any) -> Callable[[Any], str]:
+    """value (not None) → MET / NOT_MET, with the bound converted once. Anything `compare` would treat
+    differently (floats, a bool for a number, a number for yes/no, a malformed bound) goes through `compare`
+    itself, so the compiled form gives the same answers and raises the same errors."""
+
+    def slow(value: Any) -> str:
+        return MET if compare(op, value, bound) else NOT_MET
+
+    if op in BOOL_OPS:
+        wanted = op == "yes"
+
+        def yes_no(value: Any) -> str:
+            if value.__class__ is bool:
+                return MET if value is wanted else NOT_MET
+            return slow(value)
+
+        return yes_no
+    try:
+        if op == "between":
+            low, high = (to_number(v) for v in bound)
+            if low is None or high is None:
+                return slow
+
+            def between(value: Any) -> str:
+                if value.__class__ in _EXACT_NUMBERS:
+                    return MET if low <= value <= high else NOT_MET
+                return slow(value)
+
+            return between
+        limit = to_number(bound)
+    except (TypeError, ValueError):
+        return slow
+    if limit is None:
+        return slow
+    comparison = _COMPARISONS[op]
+
+    def numeric(value: Any) -> str:
+        if value.__class__ in _EXACT_NUMBERS:
+            return MET if comparison(value, limit) else NOT_MET
+        return slow(value)
+
+    return numeric
+
+
+class CompiledRuleSet:
+    """A rule set with its targets resolved for one unit context (region, attributes, year, commune group).
+
+    `evaluate` then costs a table walk per unit: no override is matched again, no bound converted again.
+    Units that share a context share one compiled set (see `compile`).
+    """
+
+    __slots__ = (
+        "spec",
+        "codes",
+        "targets",
+        "tests",
+        "derived",
+        "criteria",
+        "conditions",
+        "criterion_members",
+        "memo",
+    )
+
+    def __init__(self, spec: RuleSetSpec, context: Context):
+        region = effective_region(spec, context)
+        self.spec = spec
+        self.codes: tuple[str, ...] = tuple(i.code for i in spec.indicators)
+        self.targets: tuple[dict, ...] = tuple(resolve_target(i.target, context, region) for i in spec.indicators)
+        for target in self.targets:
+            compare(target["op"], None, target.get("value"))  # an unknown operator fails here, as in evaluate
+        self.tests = tuple(_status_test(t["op"], t.get("value")) for t in self.targets)
+        self.derived: tuple[tuple[int, str, Mapping[str, Any]], ...] = tuple(
+            (n, i.code, i.derived) for n, i in enumerate(spec.indicators) if i.derived
+        )
+        index = {code: n for n, code in enumerate(self.codes)}
+        self.criteria: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
+            (c.code, tuple(index[code] for code in c.indicators)) for c in spec.criteria
+        )
+        self.conditions: tuple[int, ...] = tuple(n for n, i in enumerate(spec.indicators) if i.criterion is None)
+        self.criterion_members = frozenset(n for _c, members in self.criteria for n in members)
+        self.memo: dict[str, Any] = {}  # for callers that derive something once per compiled set
+
+    def evaluate(
+        self,
+        values: Mapping[str, Any],
+        children: Mapping[tuple, ChildSummary] | None = None,
+        held: Collection[str] = frozenset(),
+        unapproved: Collection[str] = frozenset(),
+    ) -> Result:
+        """`values`: indicator code → value (None or absent: no data); `children`, `held` as in `Context`;
+        `unapproved`: codes whose entered value is not approved yet (they count only in the all-values counts).
+        """
+        if self.derived:  # computed from the children or the tiers held; anything typed for the code is ignored
+            values = dict(values)
+            for _n, code, spec in self.derived:
+                values[code] = _derived(spec, children or {}, held)
+            if unapproved:  # a derived value is the tracker's own, never awaiting review
+                unapproved = frozenset(unapproved).difference(code for _n, code, _spec in self.derived)
+        get = values.get
+        statuses = []
+        no_data = 0
+        for code, test in zip(self.codes, self.tests, strict=True):
+            value = get(code)
+            if value is None:
+                statuses.append(NO_DATA)
+                no_data += 1
+            else:
+                statuses.append(test(value))
+        missing = []
+        criteria_statuses = []
+        criteria_met = indicators_met = indicators_total = 0
+        criteria_met_approved = indicators_met_approved = 0
+        for _code, members in self.criteria:
+            met = met_approved = 0
+            any_not_met = False
+            for n in members:
+                status = statuses[n]
+                if status is MET:
+                    met += 1
+                    if not unapproved or self.codes[n] not in unapproved:
+                        met_approved += 1
+                else:
+                    missing.append(self.codes[n])
+                    if status is NOT_MET:
+                        any_not_met = True
+            if met == len(members):
+                criteria_statuses.append(MET)
+                criteria_met += 1
+            else:
+                criteria_statuses.append(NOT_MET if any_not_met else NO_DATA)
+            if met_approved == len(members):
+                criteria_met_approved += 1
+            indicators_met += met
+            indicators_met_approved += met_approved
+            indicators_total += len(members)
+        conditions_met = 0
+        for n in self.conditions:
+            if statuses[n] is MET:
+                conditions_met += 1
+            else:
+                missing.append(self.codes[n])
+        spec = self.spec
+        prerequisite_met = spec.prerequisite is None or spec.prerequisite in held
+        criteria_total, conditions_total = len(self.criteria), len(self.conditions)
+        return Result(
+            rule_set=spec.code,
+            criteria_met=criteria_met,
+            criteria_total=criteria_total,
+            indicators_met=indicators_met,
+            indicators_total=indicators_total,
+            conditions_met=conditions_met,
+            conditions_total=conditions_total,
+            no_data=no_data,
+            prerequisite_met=prerequisite_met,
+            attained=(
+                criteria_met == criteria_total
+                and conditions_met == conditions_total
+                and prerequisite_met
+                and (criteria_total + conditions_total) > 0
+            ),
+            missing=tuple(missing),
+            statuses=tuple(statuses),
+            criteria_statuses=tuple(criteria_statuses),
+            criteria_met_approved=criteria_met_approved,
+            indicators_met_approved=indicators_met_approved,
+            compiled=self,
+            values=values,
+        )
+
+
+def compile(rule_set: RuleSetSpec, context: Context) -> CompiledRuleSet:  # noqa: A001 - the engine's verb
+    """The rule set with its targets resolved for the context's region, attributes, year and commune group.
+    The context's children and held tiers are not read here: they are per unit, given to `evaluate`."""
+    return CompiledRuleSet(rule_set, context)
+
+
+def compile_key(rule_set: RuleSetSpec, context: Context) -> tuple:
+    """Two contexts with the same key compile a set to the same targets."""
+    return (rule_set.code, context.region, context.attributes, context.year, context.group)
+
+
 def evaluate(rule_set: RuleSetSpec, values: Mapping[str, Any], context: Context) -> Result:
     """Evaluate one unit against one rule set.
 
     `values` maps indicator code → value (bool for yes/no indicators, a number otherwise, None or absent for no data).
     Derived indicators take their value from `context`, never from `values`.
     """
-    region = effective_region(rule_set, context)
-    results: dict[str, IndicatorResult] = {}
-    for indicator in rule_set.indicators:
-        value = derived_value(indicator.derived, context) if indicator.derived else values.get(indicator.code)
-        applied = resolve_target(indicator.target, context, region)
-        outcome = compare(applied["op"], value, applied.get("value"))
-        status = NO_DATA if outcome is None else (MET if outcome else NOT_MET)
-        results[indicator.code] = IndicatorResult(status=status, target=applied, value=value)
-
-    criteria: dict[str, CriterionResult] = {}
-    missing: list[str] = []
-    indicators_met = indicators_total = 0
-    for criterion in rule_set.criteria:
-        statuses = [results[code].status for code in criterion.indicators]
-        met = statuses.count(MET)
-        if met == len(statuses):
-            status = MET
-        elif NOT_MET in statuses:
-            status = NOT_MET
-        else:
-            status = NO_DATA
-        criteria[criterion.code] = CriterionResult(status=status, met=met, total=len(statuses))
-        indicators_met += met
-        indicators_total += len(statuses)
-        missing.extend(code for code in criterion.indicators if results[code].status != MET)
-
-    conditions = rule_set.conditions
-    conditions_met = sum(1 for c in conditions if results[c.code].status == MET)
-    missing.extend(c.code for c in conditions if results[c.code].status != MET)
-    criteria_met = sum(1 for c in criteria.values() if c.status == MET)
-    prerequisite_met = rule_set.prerequisite is None or rule_set.prerequisite in context.held
-    attained = (
-        criteria_met == len(criteria)
-        and conditions_met == len(conditions)
-        and prerequisite_met
-        and (len(criteria) + len(conditions)) > 0
-    )
-    return Result(
-        rule_set=rule_set.code,
-        indicators=results,
-        criteria=criteria,
-        criteria_met=criteria_met,
-        criteria_total=len(criteria),
-        indicators_met=indicators_met,
-        indicators_total=indicators_total,
-        conditions_met=conditions_met,
-        conditions_total=len(conditions),
-        no_data=sum(1 for r in results.values() if r.status == NO_DATA),
-        prerequisite_met=prerequisite_met,
-        attained=attained,
-        missing=tuple(missing),
-    )
+    return compile(rule_set, context).evaluate(values, context.children, context.held)
 
 
 def value_meeting(target: Mapping[str, Any], *, met: bool) -> Any:

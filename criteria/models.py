@@ -394,6 +394,10 @@ class Attainment(models.Model):
     criteria_status = models.JSONField(default=dict)
     indicator_status = models.JSONField(default=dict)
     missing = models.JSONField(default=list)
+    # The same counts with approved values only (a value awaiting review counts as no data there), so a
+    # figure can say how much of it is verified: "61/75 chỉ tiêu (52 đã duyệt)".
+    criteria_met_approved = models.PositiveSmallIntegerField(default=0)
+    indicators_met_approved = models.PositiveSmallIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:

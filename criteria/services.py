@@ -16,11 +16,9 @@ function of the values, so a retried run ends with the rows a clean run would ha
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import json
-import operator
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -45,6 +43,7 @@ from .models import (
     ReportingPeriod,
     RuleSet,
     ValueKind,
+    ValueStatus,
 )
 from .selectors import unit_contexts
 from .tiers import PERIOD_ORDER, recognised_on_filter, valid_on_filter
@@ -62,6 +61,8 @@ ATTAINMENT_FIELDS = [
     "criteria_status",
     "indicator_status",
     "missing",
+    "criteria_met_approved",
+    "indicators_met_approved",
     "computed_at",
 ]
 ROW_COLUMNS = ["unit_id", "rule_set_id", "period_id", *ATTAINMENT_FIELDS]
@@ -184,40 +185,53 @@ def _held_by_recognition(unit_ids: list[int], period: ReportingPeriod) -> dict[i
     return held
 
 
-def _values_by_unit(unit_ids: list[int], period: ReportingPeriod, catalog: Catalog) -> dict[int, dict[int, dict]]:
-    """unit id → rule set id → {indicator code: engine value}; one query per chunk of units.
+def _values_by_unit(
+    unit_ids: list[int], period: ReportingPeriod, catalog: Catalog
+) -> dict[int, dict[int, tuple[dict, frozenset]]]:
+    """unit id → rule set id → ({indicator code: engine value}, codes whose value is not approved yet);
+    one query per chunk of units.
 
     On PostgreSQL the database builds each unit's {code: value} as one JSON text per unit and rule set, so
     Python parses ten thousand small documents instead of building a dict entry for each of 750,000 rows.
     """
-    out: dict[int, dict[int, dict]] = {}
+    out: dict[int, dict[int, tuple[dict, frozenset]]] = {}
     rule_set_ids = set(catalog.by_id)  # values of older versions of a set are not evaluated against the current one
+    approved = ValueStatus.APPROVED.value
     if connection.vendor == "postgresql":
         values, indicators = IndicatorValue._meta.db_table, Indicator._meta.db_table
         for chunk in _chunks(unit_ids):
             with connection.cursor() as cur:
                 cur.execute(
                     "SELECT v.unit_id, i.rule_set_id, json_object_agg(i.code, CASE WHEN i.kind = %s "  # noqa: S608
-                    "THEN to_json(v.boolean) ELSE to_json(v.number) END)::text "
+                    "THEN to_json(v.boolean) ELSE to_json(v.number) END)::text, "
+                    "array_agg(i.code) FILTER (WHERE v.status <> %s) "
                     f"FROM {values} v JOIN {indicators} i ON i.id = v.indicator_id "
                     "WHERE v.period_id = %s AND v.unit_id = ANY(%s) GROUP BY v.unit_id, i.rule_set_id",
-                    [ValueKind.BOOL.value, period.id, chunk],
+                    [ValueKind.BOOL.value, approved, period.id, chunk],
                 )
-                for unit_id, rule_set_id, document in cur.fetchall():
+                for unit_id, rule_set_id, document, unapproved in cur.fetchall():
                     if rule_set_id in rule_set_ids:
                         # numbers as Decimal, exactly as the ORM reads the numeric column
-                        out.setdefault(unit_id, {})[rule_set_id] = json.loads(document, parse_float=Decimal)
+                        out.setdefault(unit_id, {})[rule_set_id] = (
+                            json.loads(document, parse_float=Decimal),
+                            frozenset(unapproved) if unapproved else frozenset(),
+                        )
         return out
+    pending: dict[tuple[int, int], set[str]] = defaultdict(set)
     for chunk in _chunks(unit_ids):
         rows = IndicatorValue.objects.filter(period=period, unit_id__in=chunk).values_list(
-            "unit_id", "indicator_id", "number", "boolean"
+            "unit_id", "indicator_id", "number", "boolean", "status"
         )
-        for unit_id, indicator_id, number, boolean in rows:
+        for unit_id, indicator_id, number, boolean, status in rows:
             indicator = catalog.indicator_by_id.get(indicator_id)
             if indicator is None:
                 continue
-            own = out.setdefault(unit_id, {}).setdefault(indicator.rule_set_id, {})
+            own = out.setdefault(unit_id, {}).setdefault(indicator.rule_set_id, ({}, frozenset()))[0]
             own[indicator.code] = catalog.engine_value(indicator, number, boolean)
+            if status != approved:
+                pending[(unit_id, indicator.rule_set_id)].add(indicator.code)
+    for (unit_id, rule_set_id), codes in pending.items():
+        out[unit_id][rule_set_id] = (out[unit_id][rule_set_id][0], frozenset(codes))
     return out
 
 
@@ -291,23 +305,45 @@ def _dumps(value) -> str:
 
 # A row as written: the ROW_COLUMNS values, JSON fields already serialised, computed_at last.
 Row = tuple
+ATTAINED = ROW_COLUMNS.index("attained")
 
 
-def _engine_row(unit_id: int, entry: RuleSetEntry, period_id: int, result: engine.Result, now) -> Row:
-    """The stored form of an engine result (the reference for the compiled path below)."""
-    indicator_status = {}
-    for code, r in result.indicators.items():
-        item = {"status": r.status}
-        if "when" in r.target:
-            # Only an override is stored: without one the indicator's own target applied, and storing it
-            # for every indicator of every unit would make the row several times larger than its counts.
-            item["target"] = {k: _jsonable(v) for k, v in r.target.items()}
-        if entry.indicator_by_code[code].derived:
-            item["value"] = _jsonable(r.value)
-        indicator_status[code] = item
+def _row_fragments(compiled: engine.CompiledRuleSet) -> tuple[list, list]:
+    """The JSON text of every (indicator, status) and (criterion, status) pair of a compiled set, made once.
+
+    An indicator's stored item is its status, the applied target only when an override chose it (storing the
+    indicator's own target for every indicator of every unit would make the row several times larger than its
+    counts) and, for a derived indicator, its value (then the item is made per unit)."""
+    fragments = compiled.memo.get("row")
+    if fragments is None:
+        derived = {n for n, _code, _spec in compiled.derived}
+        indicators = []
+        for n, (code, target) in enumerate(zip(compiled.codes, compiled.targets, strict=True)):
+            key = _dumps(code)
+            applied = ',"target":' + _dumps({k: _jsonable(v) for k, v in target.items()}) if "when" in target else ""
+            if n in derived:
+                indicators.append((key, applied))
+            else:
+                indicators.append({s: f'{key}:{{"status":"{s}"{applied}}}' for s in engine.STATUSES})
+        criteria = [{s: f"{_dumps(code)}:{_dumps(s)}" for s in engine.STATUSES} for code, _m in compiled.criteria]
+        fragments = compiled.memo["row"] = (indicators, criteria)
+    return fragments
+
+
+def _attainment_row(unit_id: int, rule_set_id: int, period_id: int, result: engine.Result, now) -> Row:
+    """The stored form of an engine result: the one place a Result becomes an Attainment row."""
+    indicators, criteria = _row_fragments(result.compiled)
+    indicator_parts = []
+    for fragment, status, code in zip(indicators, result.statuses, result.compiled.codes, strict=True):
+        if fragment.__class__ is dict:
+            indicator_parts.append(fragment[status])
+        else:  # derived: the value is the unit's own
+            key, applied = fragment
+            value = _dumps(_jsonable(result.values.get(code)))
+            indicator_parts.append(f'{key}:{{"status":"{status}"{applied},"value":{value}}}')
     return (
         unit_id,
-        entry.rule_set.id,
+        rule_set_id,
         period_id,
         result.criteria_met,
         result.criteria_total,
@@ -318,141 +354,22 @@ def _engine_row(unit_id: int, entry: RuleSetEntry, period_id: int, result: engin
         result.no_data,
         result.prerequisite_met,
         result.attained,
-        _dumps({code: c.status for code, c in result.criteria.items()}),
-        _dumps(indicator_status),
-        _dumps(list(result.missing)),
+        "{" + ",".join([c[s] for c, s in zip(criteria, result.criteria_statuses, strict=True)]) + "}",
+        "{" + ",".join(indicator_parts) + "}",
+        _dumps(result.missing),
+        result.criteria_met_approved,
+        result.indicators_met_approved,
         now,
     )
 
 
-_PLAIN_NUMBERS = (Decimal, int)
-_COMPARISONS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "=": operator.eq}
-
-
-def _numeric_test(op: str, bound) -> Callable | None:
-    """value → met? for a numeric target, with the bound converted once as the engine converts it."""
-    if op == "between":
-        low, high = (engine.to_number(v) for v in bound)
-        return lambda value: low <= value <= high
-    if op in _COMPARISONS:
-        compare, limit = _COMPARISONS[op], engine.to_number(bound)
-        return lambda value: compare(value, limit)
-    return None
-
-
-class _CompiledSet:
-    """One rule set without derived indicators, with its targets resolved for one unit context.
-
-    Evaluating ten thousand communes re-resolves the same targets ten thousand times in `engine.evaluate`;
-    here they are resolved once per (region, attributes, year) by the engine's own `resolve_target`, and a
-    unit costs a table lookup per indicator. The JSON of each (indicator, status) pair is serialised once.
-    tests/criteria/test_recompute.py holds this equal to `engine.evaluate` on every shipped rule set.
-    """
-
-    __slots__ = ("spec", "items", "criteria", "conditions", "status_json", "criteria_json")
-
-    def __init__(self, spec: engine.RuleSetSpec, context: engine.Context):
-        region = engine.effective_region(spec, context)
-        self.spec = spec
-        self.items = []  # (code, op, target value, is a yes/no op, test(value) for numbers)
-        self.status_json: dict[str, dict[str, str]] = {}
-        for ind in spec.indicators:
-            applied = engine.resolve_target(ind.target, context, region)
-            engine.compare(applied["op"], None, applied.get("value"))  # an unknown operator fails as in the engine
-            op, bound = applied["op"], applied.get("value")
-            self.items.append((ind.code, op, bound, op in engine.BOOL_OPS, _numeric_test(op, bound)))
-            # As in _engine_row: the applied target is stored only when an override chose it.
-            target = ',"target":' + _dumps({k: _jsonable(v) for k, v in applied.items()}) if "when" in applied else ""
-            key = _dumps(ind.code)
-            self.status_json[ind.code] = {
-                s: f'{key}:{{"status":"{s}"{target}}}' for s in (engine.MET, engine.NOT_MET, engine.NO_DATA)
-            }
-        self.criteria = [(c.code, c.indicators) for c in spec.criteria]
-        self.conditions = [c.code for c in spec.conditions]
-        self.criteria_json = {
-            c.code: {s: f"{_dumps(c.code)}:{_dumps(s)}" for s in (engine.MET, engine.NOT_MET, engine.NO_DATA)}
-            for c in spec.criteria
-        }
-
-    def row(self, unit_id: int, rule_set_id: int, period_id: int, values: dict, held, now) -> Row:
-        MET, NOT_MET, NO_DATA = engine.MET, engine.NOT_MET, engine.NO_DATA
-        status: dict[str, str] = {}
-        no_data = 0
-        for code, op, bound, is_bool_op, test in self.items:
-            value = values.get(code)
-            if value is None:
-                status[code] = NO_DATA
-                no_data += 1
-            elif is_bool_op and value.__class__ is bool:
-                status[code] = MET if value is (op == "yes") else NOT_MET
-            elif test is not None and value.__class__ in _PLAIN_NUMBERS:
-                status[code] = MET if test(value) else NOT_MET
-            else:  # anything unusual takes the engine's own path (and its errors)
-                status[code] = MET if engine.compare(op, value, bound) else NOT_MET
-        criteria_parts, missing = [], []
-        criteria_met = indicators_met = indicators_total = 0
-        for code, codes in self.criteria:
-            met = 0
-            any_not_met = False
-            for c in codes:
-                s = status[c]
-                if s is MET:
-                    met += 1
-                else:
-                    missing.append(c)
-                    if s is NOT_MET:
-                        any_not_met = True
-            if met == len(codes):
-                c_status = MET
-                criteria_met += 1
-            else:
-                c_status = NOT_MET if any_not_met else NO_DATA
-            criteria_parts.append(self.criteria_json[code][c_status])
-            indicators_met += met
-            indicators_total += len(codes)
-        conditions_met = 0
-        for code in self.conditions:
-            if status[code] is MET:
-                conditions_met += 1
-            else:
-                missing.append(code)
-        spec = self.spec
-        prerequisite_met = spec.prerequisite is None or spec.prerequisite in held
-        criteria_total, conditions_total = len(self.criteria), len(self.conditions)
-        attained = (
-            criteria_met == criteria_total
-            and conditions_met == conditions_total
-            and prerequisite_met
-            and (criteria_total + conditions_total) > 0
-        )
-        fragments = self.status_json
-        return (
-            unit_id,
-            rule_set_id,
-            period_id,
-            criteria_met,
-            criteria_total,
-            indicators_met,
-            indicators_total,
-            conditions_met,
-            conditions_total,
-            no_data,
-            prerequisite_met,
-            attained,
-            "{" + ",".join(criteria_parts) + "}",
-            "{" + ",".join([fragments[code][s] for code, s in status.items()]) + "}",
-            _dumps(missing),
-            now,
-        )
-
-
 class _Evaluator:
-    """Evaluates units against their applicable sets; compiled sets are cached per unit context."""
+    """Evaluates units against their applicable sets; each set is compiled once per unit context."""
 
     def __init__(self, catalog: Catalog, period: ReportingPeriod):
         self.catalog = catalog
         self.period = period
-        self.compiled: dict[tuple, _CompiledSet | None] = {}
+        self.compiled: dict[tuple, engine.CompiledRuleSet] = {}
         # Values and recognitions of every unit to evaluate, when read up front (neither changes as the
         # levels are written, unlike the children's results).
         self.preloaded: tuple[dict, dict] | None = None
@@ -463,13 +380,12 @@ class _Evaluator:
             _held_by_recognition(unit_ids, self.period),
         )
 
-    def compiled_for(self, entry: RuleSetEntry, context: engine.Context) -> _CompiledSet | None:
-        if entry.has_derived:
-            return None
-        key = (entry.rule_set.id, context.region, context.attributes, context.year, context.group)
-        if key not in self.compiled:
-            self.compiled[key] = _CompiledSet(entry.spec, context)
-        return self.compiled[key]
+    def compiled_for(self, entry: RuleSetEntry, context: engine.Context) -> engine.CompiledRuleSet:
+        key = (entry.rule_set.id, *engine.compile_key(entry.spec, context))
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compiled[key] = engine.compile(entry.spec, context)
+        return compiled
 
 
 def _evaluate_level(
@@ -489,29 +405,27 @@ def _evaluate_level(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows: list[Row] = []
     computed: set[tuple[int, int]] = set()
+    nothing = ({}, frozenset())
     for unit in units:
         held = set(held_recognised.get(unit.id, ()))
         unit_values = values.get(unit.id, {})
         unit_children = children.get(unit.id, {})
-        base = contexts[unit.id]
+        context = contexts[unit.id]
         for entry in applicable[unit.id]:
-            own = unit_values.get(entry.rule_set.id)
-            has_children_data = any(
-                engine.children_key(s["rule_set"], s["level"], s.get("kinds")) in unit_children
-                for s in entry.child_specs
-            )
+            own, unapproved = unit_values.get(entry.rule_set.id, nothing)
             # Nothing reported for this set: no row rather than a row of "no data". A set of criteria needs
             # the unit's own values; a set made only of conditions on the children needs their results.
-            if not own and (entry.spec.criteria or not has_children_data):
+            if not own and (
+                entry.spec.criteria
+                or not any(
+                    engine.children_key(s["rule_set"], s["level"], s.get("kinds")) in unit_children
+                    for s in entry.child_specs
+                )
+            ):
                 continue
-            context = dataclasses.replace(base, children=unit_children, held=frozenset(held))
-            compiled = evaluator.compiled_for(entry, context)
-            if compiled is not None:
-                row = compiled.row(unit.id, entry.rule_set.id, period.id, own or {}, held, now)
-            else:
-                result = engine.evaluate(entry.spec, own or {}, context)
-                row = _engine_row(unit.id, entry, period.id, result, now)
-            if row[11]:  # attained: the next rung of the ladder may build on it
+            result = evaluator.compiled_for(entry, context).evaluate(own, unit_children, held, unapproved)
+            row = _attainment_row(unit.id, entry.rule_set.id, period.id, result, now)
+            if result.attained:  # the next rung of the ladder may build on it
                 held.add(entry.code)
             rows.append(row)
             computed.add((unit.id, entry.rule_set.id))
@@ -614,7 +528,7 @@ def _recompute_units(
     rows, _computed = _evaluate_level(units, period, catalog, evaluator)
     stats.rows_deleted += _write_level(units, period, rows)
     stats.rows_written += len(rows)
-    stats.attained += sum(1 for r in rows if r[11])
+    stats.attained += sum(1 for r in rows if r[ATTAINED])
     stats.per_level[units[0].level] = stats.per_level.get(units[0].level, 0) + len(rows)
 
 

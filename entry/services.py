@@ -292,7 +292,9 @@ def submission_submit(*, user, unit: AdminUnit, period: ReportingPeriod) -> Subm
 
 
 def _settle(*, unit: AdminUnit, period: ReportingPeriod, user) -> Submission:
-    """After a review: still in review while a value waits; returned if any value was returned; else approved."""
+    """After a review: still in review while a value waits; returned if any value was returned; else approved.
+    The stored results count approved values apart, so a review queues the unit's recompute too."""
+    queue_recompute(period=period, units=[unit])
     submission, _created = Submission.objects.select_for_update(of=("self",)).get_or_create(unit=unit, period=period)
     statuses = set(IndicatorValue.objects.filter(unit=unit, period=period).values_list("status", flat=True))
     if ValueStatus.SUBMITTED in statuses:

@@ -56,6 +56,8 @@ LIGHT_FIELDS = (
     "criteria_total",
     "indicators_met",
     "indicators_total",
+    "criteria_met_approved",
+    "indicators_met_approved",
     "conditions_met",
     "conditions_total",
     "no_data",
@@ -111,6 +113,8 @@ class Cell:
     criteria_total: int
     indicators_met: int
     indicators_total: int
+    criteria_met_approved: int
+    indicators_met_approved: int
     conditions_met: int
     conditions_total: int
     no_data: int
@@ -147,6 +151,11 @@ class Cell:
     @property
     def missing_criteria(self) -> int:
         return self.criteria_total - self.criteria_met
+
+    @property
+    def all_approved(self) -> bool:
+        """Every indicator met rests on an approved value: the headline needs no "(n đã duyệt)"."""
+        return self.indicators_met_approved == self.indicators_met
 
     @property
     def missing_conditions(self) -> int:

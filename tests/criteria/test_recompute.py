@@ -67,6 +67,27 @@ def test_counts_statuses_and_missing_are_stored(small_world):
     assert not Attainment.objects.filter(unit=a, rule_set=w["ntm"]).exists()
 
 
+def test_counts_with_approved_values_only_are_stored_beside_the_counts(small_world):
+    w = small_world
+    period = ReportingPeriod.objects.for_code("2023-9M")
+    a = w["communes"][0]
+    put(a, w["nc"], period, **{"1_1": 85, "1_2": True, "2_1": 95})
+    attainment_recompute(period=period)
+    r = row(a, w["nc"], period)
+    assert (r.criteria_met, r.indicators_met) == (2, 3)
+    assert (r.criteria_met_approved, r.indicators_met_approved) == (0, 0)  # all drafts
+    IndicatorValue.objects.filter(unit=a, indicator__code__in=["1.1", "2.1"]).update(status="approved")
+    attainment_recompute(period=period, units=[a])
+    r = row(a, w["nc"], period)
+    assert (r.criteria_met, r.indicators_met) == (2, 3)
+    assert (r.criteria_met_approved, r.indicators_met_approved) == (1, 2)  # criterion 1 waits for 1.2
+    # a met value that is approved but a criterion mate not met: the approved count never exceeds the count
+    IndicatorValue.objects.filter(unit=a, indicator__code="1.2").update(status="approved", boolean=False)
+    attainment_recompute(period=period, units=[a])
+    r = row(a, w["nc"], period)
+    assert (r.criteria_met, r.indicators_met, r.criteria_met_approved, r.indicators_met_approved) == (1, 2, 1, 2)
+
+
 def test_commune_group_from_the_unit_context_chooses_the_target(small_world, monkeypatch):
     """The recompute takes each unit's commune group from `unit_contexts`: the same value meets the nhóm 3
     target and misses the nhóm 1 one."""

@@ -214,3 +214,17 @@ def test_the_target_that_applies_follows_the_units_region(world):
 
     applied = applied_target(entry, world["pct"], unit_context(world["commune"], world["period"]))
     assert applied["value"] == 70
+
+
+def test_approving_a_value_recomputes_the_approved_count(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        value = save(world, world["pct"], "90")
+    row = Attainment.objects.get(unit=world["commune"], rule_set__code="t-nc")
+    assert (row.indicators_met, row.indicators_met_approved) == (1, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.value_submit(user=world["official"], value=value)
+    value.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.value_approve(user=world["reviewer"], value=value, expected_version=value.version)
+    row.refresh_from_db()
+    assert (row.indicators_met, row.indicators_met_approved) == (1, 1)

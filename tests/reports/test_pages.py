@@ -120,7 +120,14 @@ def test_login_and_logout(client, tree):
 
 def test_commune_counts_equal_the_stored_attainment(client, tree, commune_official, rule_set, period):
     attainment_for(
-        tree["commune"], rule_set, period, criteria_met=12, criteria_total=19, indicators_met=61, indicators_total=75
+        tree["commune"],
+        rule_set,
+        period,
+        criteria_met=12,
+        criteria_total=19,
+        indicators_met=61,
+        indicators_total=75,
+        indicators_met_approved=52,
     )
     login(client, commune_official)
     html = client.get(unit_url(tree["commune"])).content.decode()
@@ -130,6 +137,7 @@ def test_commune_counts_equal_the_stored_attainment(client, tree, commune_offici
     )
     assert expected == "đạt 12/19 tiêu chí, 61/75 chỉ tiêu"
     assert expected in html
+    assert "61/75 chỉ tiêu (52 đã duyệt)" in html  # how much of the figure rests on approved values
     assert "Chưa đạt chuẩn" in html
     assert "Xã NTM nâng cao" in html
 
@@ -198,7 +206,14 @@ def test_notes_and_names_are_escaped(client, tree, commune_official, rule_set, p
 
 def test_district_page_lists_children_with_their_counts(client, tree, district_reviewer, rule_set, period):
     attainment_for(
-        tree["commune"], rule_set, period, criteria_met=12, criteria_total=19, indicators_met=61, indicators_total=75
+        tree["commune"],
+        rule_set,
+        period,
+        criteria_met=12,
+        criteria_total=19,
+        indicators_met=61,
+        indicators_total=75,
+        indicators_met_approved=52,
     )
     attainment_for(
         tree["sibling"],
@@ -306,7 +321,14 @@ def test_demo_mode_from_the_environment(monkeypatch, settings, rf):
 
 def test_switching_to_english_shows_english(client, tree, commune_official, rule_set, period):
     attainment_for(
-        tree["commune"], rule_set, period, criteria_met=12, criteria_total=19, indicators_met=61, indicators_total=75
+        tree["commune"],
+        rule_set,
+        period,
+        criteria_met=12,
+        criteria_total=19,
+        indicators_met=61,
+        indicators_total=75,
+        indicators_met_approved=52,
     )
     login(client, commune_official)
     vietnamese = client.get(unit_url(tree["commune"])).content.decode()
