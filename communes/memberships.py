@@ -25,11 +25,19 @@ def grantable_roles(rights: Rights) -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in roles]
 
 
-def membership_grant(*, rights: Rights, username: str, unit_code: str, role: str) -> Membership:
-    """Give a user a role on a unit of the coordinator's province."""
+def membership_grant(*, rights: Rights, username: str, unit_code: str, role: str, acting_user) -> Membership:
+    """Give a user a role on a unit of the coordinator's province.
+
+    Nobody grants himself a role here (four eyes): a coordinator who made himself a commune official could
+    enter, submit and approve the same figures."""
     user = get_user_model().objects.filter(username=(username or "").strip()).first()
     if user is None:
         raise MembershipError(_("Không có tài khoản «%(u)s».") % {"u": username}, "username")
+    if user.pk == acting_user.pk:
+        raise MembershipError(
+            _("Không tự giao vai trò cho chính mình: nhờ một người điều phối khác hoặc quản trị hệ thống."),
+            "username",
+        )
     unit = AdminUnit.objects.filter(code=(unit_code or "").strip()).first()
     if unit is None or not rights.can_coordinate(unit):
         raise MembershipError(_("Không có đơn vị mã «%(c)s» trong tỉnh của bạn.") % {"c": unit_code}, "unit_code")

@@ -53,7 +53,7 @@ def memberships(request):
     form = MembershipForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = membership_grant(rights=rights, **form.cleaned_data)
+            membership = membership_grant(rights=rights, acting_user=request.user, **form.cleaned_data)
         except MembershipError as exc:
             form.add_error(exc.field, exc.message)
         else:

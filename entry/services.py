@@ -64,6 +64,10 @@ class StaleValue(EntryError):
         self.current = current
 
 
+class OwnValue(EntryError):
+    """Four eyes: whoever saved or submitted a value does not approve it."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """A reviewer's decision on one submitted value: approve or return (with a reason), at the version seen."""
@@ -307,11 +311,31 @@ def _settle(*, unit: AdminUnit, period: ReportingPeriod, user) -> Submission:
     return submission
 
 
-def _review_one(value: IndicatorValue, decision: Decision, *, user) -> None:
+AUTHORING = (ValueChange.Action.SAVE, ValueChange.Action.SUBMIT, ValueChange.Action.IMPORT)
+
+
+def _authors(value_ids) -> dict[int, set[int]]:
+    """Who saved or submitted each value since its last review decision (one query)."""
+    authors: dict[int, set[int]] = {}
+    rows = ValueChange.objects.filter(value_id__in=list(value_ids)).order_by("at", "id")
+    for value_id, user_id, action in rows.values_list("value_id", "user_id", "action"):
+        if action in AUTHORING:
+            authors.setdefault(value_id, set()).add(user_id)
+        else:  # approve / return: the next round of review starts afresh
+            authors[value_id] = set()
+    return authors
+
+
+def _review_one(value: IndicatorValue, decision: Decision, *, user, authors: dict[int, set[int]]) -> None:
     if value.version != decision.version:
         raise _stale(value)
     if value.status != ValueStatus.SUBMITTED:
         raise EntryError(_("Chỉ tiêu %(code)s không ở trạng thái chờ duyệt.") % {"code": value.indicator.code})
+    if decision.action == "approve" and user.pk in authors.get(value.pk, ()):
+        raise OwnValue(
+            _("Chỉ tiêu %(code)s do chính bạn nhập hoặc gửi duyệt: người khác phải duyệt (nguyên tắc bốn mắt).")
+            % {"code": value.indicator.code}
+        )
     if decision.action == "approve":
         _set_status(value, status=ValueStatus.APPROVED, action=ValueChange.Action.APPROVE, user=user)
     elif decision.action == "return":
@@ -331,7 +355,7 @@ def value_approve(*, user, value: IndicatorValue, expected_version: int) -> Indi
             .select_related("indicator", "updated_by")
             .get(pk=value.pk)
         )
-        _review_one(value, Decision("approve", expected_version), user=user)
+        _review_one(value, Decision("approve", expected_version), user=user, authors=_authors([value.pk]))
         _settle(unit=value.unit, period=value.period, user=user)
         return value
 
@@ -344,7 +368,7 @@ def value_return(*, user, value: IndicatorValue, reason: str, expected_version: 
             .select_related("indicator", "updated_by")
             .get(pk=value.pk)
         )
-        _review_one(value, Decision("return", expected_version, reason), user=user)
+        _review_one(value, Decision("return", expected_version, reason), user=user, authors={})
         _settle(unit=value.unit, period=value.period, user=user)
         return value
 
@@ -363,8 +387,9 @@ def submission_review(
         }
         if set(decisions) - set(values):
             raise EntryError(_("Có giá trị không thuộc hồ sơ này."))
+        authors = _authors(values)
         for pk, decision in decisions.items():
-            _review_one(values[pk], decision, user=user)
+            _review_one(values[pk], decision, user=user, authors=authors)
         return _settle(unit=unit, period=period, user=user)
 
 

@@ -407,8 +407,13 @@ def review_unit(request, code, period):
                         continue
                     if choice == "return" and not reason:
                         errors[pk] = _("Trả lại cần ghi lý do để cán bộ xã biết cần sửa gì.")
-                    version = int(request.POST.get(f"ver{pk}") or 0)
-                    decisions[pk] = services.Decision(choice, version, reason)
+                    version = request.POST.get(f"ver{pk}") or "0"
+                    if not (version.isascii() and version.isdigit() and len(version) < 10):
+                        errors[pk] = _("Phiên bản «%(v)s» không hợp lệ: tải lại trang rồi quyết định lại.") % {
+                            "v": version[:20]
+                        }
+                        continue
+                    decisions[pk] = services.Decision(choice, int(version), reason)
                 if not decisions and not errors:
                     messages.info(request, _("Chưa chọn duyệt hay trả lại giá trị nào."))
                 elif not errors:
@@ -426,7 +431,7 @@ def review_unit(request, code, period):
         row.error = errors.get(row.value.pk, "")
         row.decision, row.reason = posted.get(row.value.pk, ("", ""))
     if errors:
-        messages.error(request, _("Chưa lưu quyết định nào: có giá trị trả lại chưa ghi lý do."))
+        messages.error(request, _("Chưa lưu quyết định nào: có giá trị cần sửa (xem từng dòng)."))
     status = 400 if errors or (return_form.is_bound and return_form.errors) else 200
     return render(
         request,
