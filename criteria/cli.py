@@ -21,6 +21,7 @@ def unit_by_code(code: str) -> AdminUnit:
 
 
 def period_by_code(code: str, *, create: bool) -> ReportingPeriod:
+    code = (code or "").strip()
     try:
         parse_period_code(code)
     except ValueError as exc:

@@ -32,8 +32,8 @@ RULESET_DIR = Path(__file__).resolve().parent / "rulesets"
 LEVELS = {"province": Level.PROVINCE, "district": Level.DISTRICT, "commune": Level.COMMUNE, "village": Level.VILLAGE}
 STATUSES = (RuleSet.Status.DRAFT.value, RuleSet.Status.PUBLISHED.value)
 MEASURES = ("share", "count")
-CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-UNIT_CODE_RE = re.compile(r"^\d{2,5}$")
+CODE_RE = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+UNIT_CODE_RE = re.compile(r"\A[0-9]{2,5}\Z")
 
 TOP_REQUIRED = ("format", "code", "version", "name", "level", "tier", "programme_period", "legal_basis", "status")
 TOP_OPTIONAL = (

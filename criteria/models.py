@@ -177,7 +177,8 @@ class Indicator(_ImmutableWhenPublished):
         return self.criterion_id is None
 
 
-PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|6M|9M))?$")
+# \Z, not $: "2023-Q1\n" must not pass (a code ends up in URLs and file names); ASCII digits only.
+PERIOD_RE = re.compile(r"\A(?P<year>[0-9]{4})(?:-(?P<part>Q[1-4]|6M|9M))?\Z")
 
 
 class PeriodKind(models.TextChoices):
@@ -189,7 +190,7 @@ class PeriodKind(models.TextChoices):
 
 def parse_period_code(code: str) -> tuple[int, str, int | None, dt.date, dt.date]:
     """'2023', '2023-Q1'…'2023-Q4', '2023-6M', '2023-9M' → (year, kind, quarter, start, end)."""
-    match = PERIOD_RE.match((code or "").strip())
+    match = PERIOD_RE.match(code or "")
     if not match:
         raise ValueError(
             _("Kỳ báo cáo '%(code)s' không hợp lệ: dùng 2023, 2023-Q1…2023-Q4, 2023-6M hoặc 2023-9M.") % {"code": code}
@@ -214,8 +215,8 @@ def parse_period_code(code: str) -> tuple[int, str, int | None, dt.date, dt.date
 
 class ReportingPeriodQuerySet(models.QuerySet):
     def for_code(self, code: str, *, create: bool = True) -> ReportingPeriod:
-        year, kind, quarter, start, end = parse_period_code(code)
-        canonical = code.strip()
+        canonical = (code or "").strip()
+        year, kind, quarter, start, end = parse_period_code(canonical)
         if not create:
             return self.get(code=canonical)
         period, _created = self.get_or_create(

@@ -78,7 +78,14 @@ def entry_index(request):
             form.add_error("period", str(exc))
         else:
             if unit_code:
-                return redirect("entry-unit", unit_code, code)
+                unit = AdminUnit.objects.filter(code=unit_code).first()
+                if unit is None or not rights.can_edit(unit):
+                    form.add_error(
+                        None,
+                        _("Không tìm thấy đơn vị mã «%(c)s» trong phạm vi nhập liệu của bạn.") % {"c": unit_code[:20]},
+                    )
+                else:
+                    return redirect("entry-unit", unit.code, code)
     own_paths = [path for role, path in rights.grants]
     units = list(
         AdminUnit.objects.filter(Q(path__in=own_paths) | Q(parent__path__in=own_paths, level=Level.VILLAGE)).order_by(
@@ -93,6 +100,7 @@ def entry_index(request):
         request,
         "entry/index.html",
         {"units": units, "periods": periods, "form": form, "rights": rights},
+        status=400 if form.errors else 200,
     )
 
 

@@ -19,3 +19,5 @@ urlpatterns = [
     path("", include("communes.urls")),
     path("", include("ocop.urls")),
 ]
+
+handler400 = "ntm_tracker.views.bad_request"

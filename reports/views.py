@@ -17,6 +17,7 @@ from django_tables2.export import TableExport
 
 from communes.access import scope_for
 from communes.models import AdminUnit, Kind, Level
+from criteria.models import parse_period_code
 
 from . import charts, dashboards, selectors
 from .filters import CommuneFilter
@@ -140,6 +141,12 @@ def unit_charts(request, code):
     """The figures of the unit's page as JSON, cached until the next recompute of its subtree."""
     unit, _scope = _authorised_unit(request, code)
     period_code = _period_code(request) or ""
+    if period_code:
+        # Checked before the cache is touched: every junk value would otherwise become a key of its own.
+        try:
+            parse_period_code(period_code)
+        except ValueError as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
     key = f"charts:v1:{unit.pk}:{period_code}:{get_language()}:{dashboards.results_stamp(unit)}"
     body = cache.get(key)
     if body is None:
