@@ -452,10 +452,6 @@ class Recognition(models.Model):
             ),
         ]
 
-    def held_on(self, day: dt.date) -> bool:
-        """Whether the recognition stands on the day: decided by then and not yet revoked."""
-        return self.decision_date <= day and (self.revoked_on is None or self.revoked_on > day)
-
 
 class ValueChange(models.Model):
     """Every change of a value or of its review status: who, when, old and new, and why. Never edited."""

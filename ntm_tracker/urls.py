@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("entry.urls")),
     path("", include("communes.urls")),
     path("", include("ocop.urls")),
+    path("", include("recognition.urls")),
+    path("", include("plans.urls")),
 ]
 
 handler400 = "ntm_tracker.views.bad_request"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from communes.access import COORDINATOR_ROLES, REVIEW_ROLES, rights_for
 from communes.models import AdminUnit
 from criteria.models import Attainment, Recognition, RuleSet, province_code
+from criteria.tiers import PERIOD_ORDER_LATEST_FIRST, recognised_on
 from entry import evidence
 
 from .models import OPEN_STAGES, Dossier, DossierDocument, DossierEvent, Stage
@@ -83,6 +84,12 @@ def _not_future(day: dt.date, field: str) -> None:
         raise RecognitionError(_("Ngày %(day)s chưa đến.") % {"day": day.strftime("%d/%m/%Y")}, field=field)
 
 
+# The order of reports (criteria.tiers), through an attainment's period.
+LATEST_RESULT_FIRST = tuple(
+    ("-" if o.startswith("-") else "") + "period__" + o.lstrip("-") for o in PERIOD_ORDER_LATEST_FIRST
+)
+
+
 # --- reads the steps share --------------------------------------------------------------------------------
 
 
@@ -91,7 +98,7 @@ def latest_attainment(unit: AdminUnit, rule_set: RuleSet) -> Attainment | None:
     return (
         Attainment.objects.filter(unit=unit, rule_set=rule_set)
         .select_related("period")
-        .order_by("-period__end", "-period__start")
+        .order_by(*LATEST_RESULT_FIRST)
         .first()
     )
 
@@ -99,7 +106,7 @@ def latest_attainment(unit: AdminUnit, rule_set: RuleSet) -> Attainment | None:
 def held_recognition(unit: AdminUnit, rule_set_code: str, day: dt.date) -> Recognition | None:
     """The recognition of the unit at the set (any version of it) standing on the day, if any."""
     for recognition in Recognition.objects.filter(unit=unit, rule_set__code=rule_set_code).order_by("-decision_date"):
-        if recognition.held_on(day):
+        if recognised_on(recognition, day):
             return recognition
     return None
 

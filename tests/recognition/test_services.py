@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from criteria.models import Recognition
+from criteria.tiers import recognised_on
 from recognition.models import Dossier, DossierEvent, Stage
 from recognition.services import (
     NotAllowed,
@@ -58,7 +59,7 @@ def test_a_dossier_goes_from_the_commune_through_both_appraisals_to_a_decision(l
     )
     dossier.refresh_from_db()
     assert dossier.stage == Stage.RECOGNISED and dossier.recognition == recognition
-    assert recognition.kind == Recognition.Kind.DECISION and recognition.held_on(D(2023, 10, 25))
+    assert recognition.kind == Recognition.Kind.DECISION and recognised_on(recognition, D(2023, 10, 25))
     assert [e.action for e in dossier.events.all()] == ["open", "edit", "submit", "verify", "appraise", "decide"]
 
 
@@ -250,7 +251,7 @@ def test_revocation_needs_a_reason_and_keeps_the_recognition(land):
         user=u["coordinator"], recognition=recognition, revoked_on=D(2023, 5, 1), reason="Vi phạm", number="9/QĐ"
     )
     recognition.refresh_from_db()
-    assert recognition.held_on(D(2023, 4, 30)) and not recognition.held_on(D(2023, 5, 1))
+    assert recognised_on(recognition, D(2023, 4, 30)) and not recognised_on(recognition, D(2023, 5, 1))
     assert recognition.revocation_reason == "Vi phạm" and recognition.revoked_by == u["coordinator"]
     with pytest.raises(RecognitionError, match="đã bị thu hồi"):
         recognition_revoke(user=u["coordinator"], recognition=recognition, revoked_on=D(2023, 6, 1), reason="x")
@@ -309,7 +310,7 @@ def test_an_acknowledgement_is_a_recognition_of_its_own_kind(land):
         authority="UBND tỉnh",
         note="Hợp nhất từ hai xã NTM",
     )
-    assert ack.kind == Recognition.Kind.ACKNOWLEDGEMENT and ack.held_on(D(2025, 9, 1))
+    assert ack.kind == Recognition.Kind.ACKNOWLEDGEMENT and recognised_on(ack, D(2025, 9, 1))
 
 
 def test_documents_are_checked_by_content(land):
