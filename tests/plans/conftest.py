@@ -1,0 +1,1 @@
+from tests.recognition.conftest import land  # noqa: F401  (the same small world)
