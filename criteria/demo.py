@@ -20,7 +20,8 @@ from django.db import transaction
 
 from communes.models import AdminUnit, Kind, Level, Membership, Role
 from ocop.demo import ocop_demo_load
-from reports.demo import demo_targets
+from plans.demo import demo_plans
+from recognition.demo import demo_dossiers
 
 from . import engine
 from .catalog import Catalog, RuleSetEntry
@@ -281,18 +282,8 @@ def demo_load(*, password: str | None = None) -> dict:
                     "is_demo": True,
                 },
             )
+        # Hải Xuân's nâng cao recognition (July 2022, article 000) goes through its dossier once results are stored.
         hai_xuan = units[HAI_XUAN]
-        Recognition.objects.get_or_create(
-            unit=hai_xuan,
-            rule_set=catalog.get(NC).rule_set,
-            defaults={
-                "decision_number": "(mẫu) Quyết định của Chủ tịch UBND tỉnh",
-                "decision_date": dt.date(2022, 7, 25),
-                "authority": "Chủ tịch UBND tỉnh Quảng Ninh",
-                "note": "Công nhận đạt chuẩn NTM nâng cao, công bố cuối tháng 7/2022 (bài 000); số hiệu chưa nhập.",
-                "is_demo": True,
-            },
-        )
         villages = _villages(hai_xuan)
         thon = catalog.get(THON_NC)
         year = periods.setdefault("2022", ReportingPeriod.objects.for_code("2022"))
@@ -305,8 +296,10 @@ def demo_load(*, password: str | None = None) -> dict:
             )
             written += _store(village, year, _values_for(thon, village, year, fails, seed=village.code))
         logins = _users(password)
-        demo_targets()  # the province dashboard's yearly targets, marked demo
         ocop_demo_load()  # the province's OCOP products and producers, marked demo
     for period in sorted(periods.values(), key=lambda p: (p.end, p.start)):
         attainment_recompute(period=period, catalog=catalog)
+    # Through the services the pages use, on the stored results: the dossier, the targets, the agencies (demo).
+    demo_dossiers()
+    demo_plans()
     return {"values": written, "periods": sorted(periods), "logins": logins}

@@ -386,3 +386,39 @@ def projections(*, unit: AdminUnit) -> list[Projection]:
         total = next(a.indicators_total for a in items if a.period_id == last.pk)
         out.append(project(u, items[0].rule_set, points, total))
     return out
+
+
+# --- the brief the dashboards show ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanBrief:
+    year: int
+    money: Money
+    behind: list[Work]
+    behind_count: int
+
+
+BRIEF_WORKS = 5
+
+
+def plan_brief(*, unit: AdminUnit, year: int, today: dt.date) -> PlanBrief:
+    """The disbursement rate and the works behind schedule of the unit's subtree for the year (two queries)."""
+    from django.db.models import Sum
+
+    totals = Capital.objects.filter(unit__path__startswith=unit.path, year=year).aggregate(
+        planned=Sum("planned"), disbursed=Sum("disbursed")
+    )
+    behind = list(
+        Work.objects.filter(
+            unit__path__startswith=unit.path, year=year, finished_on__isnull=True, progress__lt=100, planned_end__lt=today
+        )
+        .select_related("unit")
+        .order_by("planned_end", "unit__path")
+    )
+    return PlanBrief(
+        year=year,
+        money=Money(planned=totals["planned"] or Decimal(0), disbursed=totals["disbursed"] or Decimal(0)),
+        behind=behind[:BRIEF_WORKS],
+        behind_count=len(behind),
+    )

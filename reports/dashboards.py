@@ -380,6 +380,37 @@ def tier_counts(rows: list[UnitRow]) -> dict[str, int]:
     return {tier: counts.get(tier, 0) for tier in TIER_BUCKETS}
 
 
+def cumulative(counts: dict[str, int]) -> dict[str, int]:
+    """Units at each tier or above, from counts by highest tier: a commune at nâng cao counts as NTM too, so
+    moving up a tier is never a loss ("91/91 xã đạt chuẩn NTM, trong đó 3 nâng cao"). "" stays "no tier yet"."""
+    return {
+        tier: counts.get(tier, 0) if not tier else sum(n for t, n in counts.items() if tier_rank(t) >= tier_rank(tier))
+        for tier in TIER_BUCKETS
+    }
+
+
+@dataclass
+class Headline:
+    """The cumulative counts a headline reads: held (reached or recognised) and recognised by decision."""
+
+    total: int
+    held: dict[str, int]
+    recognised: dict[str, int]
+
+    @property
+    def percent(self) -> dict[str, int]:
+        return {t: round(100 * n / self.total) if self.total else 0 for t, n in self.held.items()}
+
+
+def headline(rows: list[UnitRow]) -> Headline:
+    recognised = Counter(tier_bucket(r.standing.recognised) for r in rows)
+    return Headline(
+        total=len(rows),
+        held=cumulative(tier_counts(rows)),
+        recognised=cumulative({t: recognised.get(t, 0) for t in TIER_BUCKETS}),
+    )
+
+
 # --- the district dashboard ------------------------------------------------------------------------
 
 
@@ -419,6 +450,10 @@ class DistrictDashboard:
     @property
     def unit(self) -> AdminUnit:
         return self.state.unit
+
+    @property
+    def headline(self) -> Headline:
+        return headline([r for r in self.communes if r.unit.kind == Kind.XA])
 
     @property
     def period(self) -> ReportingPeriod | None:
@@ -568,6 +603,14 @@ class DistrictSummary:
     def rural(self) -> int:
         return sum(self.tiers.values())
 
+    @property
+    def held(self) -> dict[str, int]:
+        return cumulative(self.tiers)
+
+    @property
+    def start_held(self) -> dict[str, int]:
+        return cumulative(self.start_tiers)
+
 
 @dataclass
 class TargetProgress:
@@ -620,6 +663,26 @@ class ProvinceDashboard:
     @property
     def period(self) -> ReportingPeriod | None:
         return self.state.period
+
+    @property
+    def headline(self) -> Headline:
+        return headline(self.communes)
+
+    @property
+    def held(self) -> dict[str, int]:
+        return cumulative(self.tiers)
+
+    @property
+    def start_held(self) -> dict[str, int]:
+        return cumulative(self.start_tiers)
+
+    @property
+    def district_held(self) -> dict[str, int]:
+        return cumulative(self.district_tiers)
+
+    @property
+    def start_district_held(self) -> dict[str, int]:
+        return cumulative(self.start_district_tiers)
 
 
 def _start_of_year(state: SubtreeState) -> ReportingPeriod | None:
@@ -682,7 +745,10 @@ def province_dashboard(*, unit: AdminUnit, period_code: str | None = None) -> Pr
         start_counts = _as_of(state, pool, start_period)
         start = sum(n for tier, n in start_counts.items() if tier_rank(tier) >= rank)
         targets.append(TargetProgress(target=target, have=have, start=start))
-    trend = [(p, _as_of(state, communes, p)) for p in state.periods if state.period and p.end <= state.period.end]
+    # Cumulative, as the headline: a commune moving up stays in the lower tiers' lines.
+    trend = [
+        (p, cumulative(_as_of(state, communes, p))) for p in state.periods if state.period and p.end <= state.period.end
+    ]
     return ProvinceDashboard(
         state=state,
         districts=summaries,

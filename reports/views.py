@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -105,6 +106,7 @@ def _district(request, unit, scope):
             "page_is_demo": unit.is_demo or _demo_results(board.state),
             "has_charts": bool(board.state.period),
             "query": _query_without_export(request),
+            "brief": _plan_brief(unit, board),
         },
     )
 
@@ -120,8 +122,17 @@ def _province(request, unit, scope):
             "breadcrumbs": [(a, scope.covers(a)) for a in board.state.ancestors],
             "page_is_demo": unit.is_demo or _demo_results(board.state) or any(t.target.is_demo for t in board.targets),
             "has_charts": bool(board.state.period),
+            "brief": _plan_brief(unit, board),
         },
     )
+
+
+def _plan_brief(unit, board):
+    """Disbursement and works behind schedule in the year of the period shown (plans app)."""
+    from plans.selectors import plan_brief
+
+    today = timezone.localdate()
+    return plan_brief(unit=unit, year=board.period.year if board.period else today.year, today=today)
 
 
 def _demo_results(state) -> bool:

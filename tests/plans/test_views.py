@@ -241,3 +241,37 @@ def test_plan_pages_read_a_fixed_number_of_queries(client, land, django_assert_n
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
         added.append(unit.code)
+
+
+def test_province_and_district_pages_show_the_disbursement_rate_and_works_behind(client, land):
+    from plans.services import capital_set, work_set
+
+    coordinator = land["users"]["coordinator"]
+    year = timezone.localdate().year
+    capital_set(user=coordinator, unit=land["commune"], year=year, source="central", planned=800, disbursed=200)
+    capital_set(user=coordinator, unit=land["far"], year=year, source="local", planned=200, disbursed=100)
+    late = timezone.localdate() - dt.timedelta(days=10)
+    work_set(
+        user=coordinator,
+        unit=land["commune"],
+        year=year,
+        name="Cầu treo",
+        criterion=None,
+        progress=30,
+        planned_end=late,
+    )
+    work_set(
+        user=coordinator,
+        unit=land["far"],
+        year=year,
+        name="Trường mầm non",
+        criterion=None,
+        progress=90,
+        planned_end=late + dt.timedelta(days=60),
+    )
+    client.force_login(land["users"]["viewer"])
+    page = client.get(reverse("unit-detail", args=["61"])).content.decode()
+    assert "Giải ngân năm" in page and "<strong>30%</strong>" in page
+    assert "1 công trình chậm tiến độ" in page and "Cầu treo" in page and "Trường mầm non" not in page
+    district = client.get(reverse("unit-detail", args=["612"])).content.decode()
+    assert "<strong>50%</strong>" in district and "chậm tiến độ" not in district

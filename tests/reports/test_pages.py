@@ -363,8 +363,8 @@ def test_district_page_query_count_does_not_grow(
     login(client, district_reviewer)
     # session, user, unit, scope; ancestors, periods, units, rule sets, recognitions, results (light),
     # results (heavy); submissions, criteria, indicators, own indicator status (the filters add one when used);
-    # OCOP certificates
-    with django_assert_num_queries(16):
+    # OCOP certificates; capital, works behind schedule
+    with django_assert_num_queries(18):
         response = client.get(unit_url(tree["district"]))
     assert len(response.context["board"].communes) == 2 + extra
 
