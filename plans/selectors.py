@@ -410,9 +410,8 @@ def plan_brief(*, unit: AdminUnit, year: int, today: dt.date) -> PlanBrief:
         planned=Sum("planned"), disbursed=Sum("disbursed")
     )
     behind = list(
-        Work.objects.filter(
-            unit__path__startswith=unit.path, year=year, finished_on__isnull=True, progress__lt=100, planned_end__lt=today
-        )
+        Work.objects.filter(unit__path__startswith=unit.path, year=year, finished_on__isnull=True)
+        .filter(progress__lt=100, planned_end__lt=today)
         .select_related("unit")
         .order_by("planned_end", "unit__path")
     )
