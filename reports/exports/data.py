@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from communes.models import AdminUnit, Kind, Level
-from criteria.models import Criterion, ReportingPeriod, RuleSet, parse_period_code
+from criteria.models import Criterion, Recognition, ReportingPeriod, RuleSet, parse_period_code
+from criteria.tiers import recognised_on
+from plans.models import Assignment, Capital, CapitalSource
 
 from .. import dashboards, selectors
 from ..dashboards import TIER_BUCKETS, UnitRow, tier_label, tier_rank
@@ -303,12 +306,103 @@ def _criteria_chart(table: Table, noun: str) -> Chart:
     )
 
 
-def _left_out(*, new_map: bool) -> list[str]:
-    notes = [
-        _("Vốn đầu tư đã giải ngân so với kế hoạch: chưa có số liệu vốn trong hệ thống."),
-        _("Cơ quan phụ trách và thời hạn của từng chỉ tiêu chưa đạt: chưa được giao trong hệ thống."),
-    ]
-    if new_map:
+def _recognised_table(rows: list[UnitRow], recognitions: list[Recognition], day: dt.date, noun: str) -> Table:
+    """Units recognised by decision at each tier, held on the period's last day, cumulated like the tiers."""
+    by_unit: dict[int, str | None] = {}
+    ids = {r.unit.pk for r in rows}
+    for recognition in recognitions:
+        if recognition.unit_id in ids and recognised_on(recognition, day):
+            held = by_unit.get(recognition.unit_id)
+            if tier_rank(recognition.rule_set.tier) > tier_rank(held):
+                by_unit[recognition.unit_id] = recognition.rule_set.tier
+    buckets = dict.fromkeys(TIER_BUCKETS, 0)
+    for row in rows:
+        buckets[TIER_BUCKETS[tier_rank(by_unit.get(row.unit.pk))]] += 1
+    table = _tier_table(
+        _("Số %(noun)s được công nhận theo bậc (lũy kế)") % {"noun": noun}, noun, buckets, None, len(rows)
+    )
+    table.note = _(
+        "Theo quyết định công nhận còn hiệu lực đến ngày %(day)s; bậc cao hơn được tính cả ở các bậc dưới."
+    ) % {"day": day.strftime("%d/%m/%Y")}
+    return table
+
+
+def _assignments_table(unit: AdminUnit, rows_by_unit: dict[int, UnitRow], day: dt.date) -> Table | None:
+    """Unmet indicators with the agency answering for each and its deadline, overdue (as of the period's last day)
+    first: the list the monthly reviews go through."""
+    assignments = list(
+        Assignment.objects.filter(unit__path__startswith=unit.path)
+        .select_related("unit", "indicator")
+        .order_by("deadline", "unit__path", "indicator__position")
+    )
+    out = []
+    for a in assignments:
+        row = rows_by_unit.get(a.unit_id)
+        cell = row.cells.get(a.indicator.rule_set_id) if row else None
+        if cell is not None and a.indicator.code not in cell.missing:
+            continue  # met since it was assigned
+        overdue = a.deadline < day
+        out.append(
+            (
+                not overdue,
+                [
+                    a.unit.name,
+                    a.indicator.code,
+                    a.indicator.text,
+                    a.agency,
+                    a.deadline.strftime("%d/%m/%Y"),
+                    _("Quá hạn") if overdue else _("Trong hạn"),
+                ],
+            )
+        )
+    if not out:
+        return None
+    out.sort(key=lambda item: item[0])  # stable: overdue first, each group by deadline
+    return Table(
+        title=_("Chỉ tiêu chưa đạt và đơn vị phụ trách"),
+        columns=[_("Đơn vị"), _("Mã"), _("Chỉ tiêu"), _("Cơ quan phụ trách"), _("Hạn hoàn thành"), _("Tình trạng")],
+        rows=[line for _late, line in out],
+        note=_("Quá hạn: hạn hoàn thành trước ngày %(day)s (hết kỳ báo cáo).") % {"day": day.strftime("%d/%m/%Y")},
+        text_columns=(0, 1, 2, 3, 4, 5),
+    )
+
+
+def _capital_table(unit: AdminUnit, year: int) -> Table | None:
+    """Capital planned and disbursed in the period's year by source, over every unit of the area (million VND)."""
+    sums = {
+        row["source"]: row
+        for row in Capital.objects.filter(unit__path__startswith=unit.path, year=year)
+        .values("source")
+        .annotate(planned=Sum("planned"), disbursed=Sum("disbursed"))
+        .order_by()
+    }
+    if not sums:
+        return None
+    rows = []
+    total_planned = total_disbursed = 0
+    for source in CapitalSource:
+        if source.value not in sums:
+            continue
+        planned, disbursed = sums[source.value]["planned"] or 0, sums[source.value]["disbursed"] or 0
+        total_planned += planned
+        total_disbursed += disbursed
+        rows.append([str(source.label), float(planned), float(disbursed), _percent(disbursed, planned)])
+    return Table(
+        title=_("Vốn đầu tư năm %(y)s: kế hoạch và giải ngân (triệu đồng)") % {"y": year},
+        columns=[_("Nguồn vốn"), _("Kế hoạch"), _("Đã giải ngân"), _("Tỷ lệ giải ngân (%)")],
+        rows=rows,
+        footer=[_("Tổng cộng"), float(total_planned), float(total_disbursed), _percent(total_disbursed, total_planned)],
+        note=_("Tổng của mọi đơn vị trong địa bàn có số liệu vốn năm %(y)s.") % {"y": year},
+    )
+
+
+def _left_out(*, capital: bool, assignments: bool, new_map: bool = False) -> list[str]:
+    notes = []
+    if not capital:
+        notes.append(_("Vốn đầu tư đã giải ngân so với kế hoạch: chưa có số liệu vốn của năm trong hệ thống."))
+    if not assignments:
+        notes.append(_("Cơ quan phụ trách và thời hạn của từng chỉ tiêu chưa đạt: chưa được giao trong hệ thống."))
+    if not new_map:
         notes.append(_("Bảng theo nhóm xã (bản đồ hành chính mới): chưa có dữ liệu nhóm xã."))
     return notes
 
@@ -379,6 +473,7 @@ def _subtree_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
             headlines.append(_("%(unit)s: %(set)s đạt %(c)s điều kiện") % names)
     tables: list[Table] = [
         _tier_table(_("Số xã theo bậc (lũy kế)"), commune, tiers, start_tiers, total),
+        _recognised_table(communes, state.recognitions, period.end, commune),
     ]
     if unit.level == Level.PROVINCE:
         tables.append(
@@ -448,6 +543,9 @@ def _subtree_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         _commune_table(communes, primary, unit.level == Level.PROVINCE, period),
         _unmet_table(_missing_by_indicator(communes, primary, texts), commune),
     ]
+    assignments = _assignments_table(unit, state.rows, period.end)
+    capital = _capital_table(unit, period.year)
+    tables += [t for t in (assignments, capital) if t is not None]
     is_demo = (
         unit.is_demo or any(r.unit.is_demo for r in state.rows.values()) or any(r.is_demo for r in state.recognitions)
     )
@@ -462,7 +560,7 @@ def _subtree_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         headlines=headlines,
         tables=tables,
         chart=_criteria_chart(criterion_table, commune) if criterion_table.rows else None,
-        left_out=_left_out(new_map=False),
+        left_out=_left_out(capital=capital is not None, assignments=assignments is not None),
         is_demo=is_demo,
     )
 
@@ -541,11 +639,13 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
                 maximum=max((len(block.rows) for block in report.criteria), default=0),
                 unit_label=_("chỉ tiêu"),
             )
+    assigned = {a.indicator_id: a for a in Assignment.objects.filter(unit=unit)}
     unmet = []
     for report in page.reports:
         for block in report.criteria + ([report.conditions] if report.conditions else []):
             for row in block.rows:
                 if row.status != selectors.MET:
+                    assignment = assigned.get(row.indicator.pk)
                     unmet.append(
                         [
                             report.rule_set.short_name or report.rule_set.code,
@@ -553,16 +653,51 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
                             row.indicator.text,
                             row.target,
                             _("Chưa có số liệu") if row.status == selectors.NO_DATA else _("Chưa đạt"),
+                            assignment.agency if assignment else "",
+                            assignment.deadline.strftime("%d/%m/%Y") if assignment else "",
                         ]
                     )
     tables.append(
         Table(
             title=_("Chỉ tiêu chưa đạt"),
-            columns=[_("Bộ tiêu chí"), _("Mã"), _("Chỉ tiêu"), _("Mức đạt"), _("Tình trạng")],
+            columns=[
+                _("Bộ tiêu chí"),
+                _("Mã"),
+                _("Chỉ tiêu"),
+                _("Mức đạt"),
+                _("Tình trạng"),
+                _("Cơ quan phụ trách"),
+                _("Hạn hoàn thành"),
+            ],
             rows=unmet,
-            text_columns=(0, 1, 2, 3, 4),
+            text_columns=(0, 1, 2, 3, 4, 5, 6),
         )
     )
+    decisions = [
+        [
+            tier_label(r.rule_set.tier),
+            r.get_kind_display(),
+            r.decision_number,
+            r.decision_date.strftime("%d/%m/%Y"),
+            r.authority,
+            r.revoked_on.strftime("%d/%m/%Y") if r.revoked_on else "",
+        ]
+        for r in Recognition.objects.filter(unit=unit, decision_date__lte=period.end)
+        .select_related("rule_set")
+        .order_by("decision_date", "id")
+    ]
+    if decisions:
+        tables.append(
+            Table(
+                title=_("Quyết định công nhận"),
+                columns=[_("Bậc"), _("Loại"), _("Số quyết định"), _("Ngày"), _("Cấp công nhận"), _("Thu hồi ngày")],
+                rows=decisions,
+                text_columns=(0, 1, 2, 3, 4, 5),
+            )
+        )
+    capital = _capital_table(unit, period.year)
+    if capital is not None:
+        tables.append(capital)
     title, subtitle = _title(period)
     return ProgressReport(
         unit=unit,
@@ -574,7 +709,7 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         headlines=headlines,
         tables=tables,
         chart=chart,
-        left_out=_left_out(new_map=False),
+        left_out=_left_out(capital=capital is not None, assignments=bool(assigned)),
         is_demo=page.is_demo,
     )
 

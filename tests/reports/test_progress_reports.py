@@ -1,6 +1,7 @@
 """The progress reports (Excel and PDF) of the Quảng Ninh demo against the stored attainment and the dashboards:
 every number in the workbook and in the PDF's text, who may download them, and the command that writes them."""
 
+import datetime as dt
 import io
 import re
 from collections import defaultdict
@@ -14,7 +15,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from communes.models import AdminUnit, Kind, Membership, Role
-from criteria.models import Attainment, ReportingPeriod
+from criteria.models import Attainment, Recognition, ReportingPeriod
+from plans.models import Assignment, Capital, CapitalSource
 from reports import dashboards
 from reports.exports.data import progress_report_build
 from reports.exports.xlsx import progress_report_xlsx
@@ -97,14 +99,14 @@ def xlsx_tables(path):
         first = row[0]
         text.extend(str(c.value) for c in row if c.value is not None)
         if first.border.left.style == "thin":
-            tables[title].append([c.value for c in row[: len(tables[title][0]) if tables[title] else None]])
+            tables[title].append([c.value for c in row])
         elif isinstance(first.value, str) and re.match(r"^\d+\. ", first.value):
             title = re.sub(r"^\d+\. ", "", first.value)
             tables[title] = []
-    # header rows were read with every column: trim them to the cells that carry a name
-    for rows in tables.values():
-        if rows:
-            rows[0] = [v for v in rows[0] if v is not None]
+    # every row trimmed to the columns its table's header names
+    for title, rows in tables.items():
+        width = sum(1 for v in rows[0] if v is not None) if rows else 0
+        tables[title] = [r[:width] for r in rows]
     return tables, "\n".join(text), ws
 
 
@@ -371,3 +373,85 @@ def test_numbers_equal_the_dashboard_model(demo, db):
     report = progress_report_build(unit=board.unit, period_code=PERIOD)
     tiers = report.tables[0].rows
     assert [r[1] for r in tiers] == list(cumulative(board.tiers).values())
+
+
+# --- recognitions, responsible agencies and capital ----------------------------------------------------------------
+
+
+def workbook(code, period=PERIOD):
+    report = progress_report_build(unit=AdminUnit.objects.get(code=code), period_code=period)
+    return xlsx_tables(io.BytesIO(progress_report_xlsx(report)))
+
+
+def test_recognised_tiers_are_cumulative_and_follow_the_decisions(demo, db):
+    tables, _text, _ws = workbook(PROVINCE)
+    rows = {r[0]: r[1] for r in table(tables, "Số xã được công nhận theo bậc")[1:]}
+    end = ReportingPeriod.objects.get(code=PERIOD).end
+    held = defaultdict(set)
+    for r in Recognition.objects.filter(unit__path__startswith="22/", unit__kind=Kind.XA).select_related("rule_set"):
+        if r.held_on(end):
+            held[r.rule_set.tier].add(r.unit_id)
+    nang_cao = held["nang_cao"] | held["kieu_mau"]
+    assert rows["NTM nâng cao"] == len(nang_cao)
+    assert rows["NTM"] == len(held["ntm"] | nang_cao) == 91
+
+
+def test_unmet_indicators_with_agencies_and_deadlines_overdue_first(demo, db):
+    dong_tam = AdminUnit.objects.get(code=DONG_TAM)
+    stored = Attainment.objects.get(unit=dong_tam, rule_set__code=NC, period__code=PERIOD)
+    first, second, met = stored.missing[0], stored.missing[1], "1.1"
+    assert met not in stored.missing
+    indicators = {i.code: i for i in stored.rule_set.indicators.all()}
+    day = dt.date(2023, 1, 1)
+    Assignment.objects.create(
+        unit=dong_tam,
+        indicator=indicators[first],
+        agency="Phòng Kinh tế",
+        deadline=dt.date(2023, 12, 31),
+        assigned_on=day,
+    )
+    Assignment.objects.create(
+        unit=dong_tam,
+        indicator=indicators[second],
+        agency="Phòng Y tế",
+        deadline=dt.date(2023, 6, 30),
+        assigned_on=day,
+    )
+    Assignment.objects.create(
+        unit=dong_tam,
+        indicator=indicators[met],
+        agency="Phòng Tài nguyên",
+        deadline=dt.date(2023, 3, 31),
+        assigned_on=day,
+    )
+    tables, text, _ws = workbook(BINH_LIEU)
+    rows = table(tables, "Chỉ tiêu chưa đạt và đơn vị phụ trách")[1:]
+    # the met indicator is left out; the overdue one (30/06 before 30/09) comes first
+    assert [r[:2] + r[3:] for r in rows] == [
+        ["Xã Đồng Tâm", second, "Phòng Y tế", "30/06/2023", "Quá hạn"],
+        ["Xã Đồng Tâm", first, "Phòng Kinh tế", "31/12/2023", "Trong hạn"],
+    ]
+    assert "chưa được giao" not in text
+    commune, _t, _w = workbook(DONG_TAM)
+    unmet = {r[1]: r for r in table(commune, "Chỉ tiêu chưa đạt")[1:]}
+    assert unmet[first][5:7] == ["Phòng Kinh tế", "31/12/2023"]
+    assert unmet[stored.missing[2]][5:7] == [None, None]
+
+
+def test_capital_disbursed_against_plan(demo, db):
+    dong_tam, luc_hon = AdminUnit.objects.get(code=DONG_TAM), AdminUnit.objects.get(code="06856")
+    Capital.objects.create(unit=dong_tam, year=2023, source=CapitalSource.CENTRAL, planned=1000, disbursed=400)
+    Capital.objects.create(unit=luc_hon, year=2023, source=CapitalSource.CENTRAL, planned=500, disbursed=350)
+    Capital.objects.create(unit=luc_hon, year=2023, source=CapitalSource.LOCAL, planned=200, disbursed=50)
+    Capital.objects.create(unit=luc_hon, year=2022, source=CapitalSource.LOCAL, planned=999, disbursed=999)
+    tables, text, _ws = workbook(BINH_LIEU)
+    rows = table(tables, "Vốn đầu tư năm 2023")
+    assert rows[1:] == [
+        ["Ngân sách trung ương", 1500, 750, 50],
+        ["Ngân sách địa phương", 200, 50, 25],
+        ["Tổng cộng", 1700, 800, pytest.approx(47.1)],
+    ]
+    assert "chưa có số liệu vốn" not in text
+    # the province's report sums the same rows; another district's has none
+    assert table(workbook(PROVINCE)[0], "Vốn đầu tư năm 2023")[-1][1:3] == [1700, 800]
+    assert "chưa có số liệu vốn" in workbook("201", "2023-6M")[1]  # Hải Hà reported up to 6 months
