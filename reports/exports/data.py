@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -18,7 +17,8 @@ from django.utils.translation import gettext as _
 from communes.models import AdminUnit, Kind, Level
 from criteria.models import Criterion, Recognition, ReportingPeriod, RuleSet, parse_period_code
 from criteria.tiers import recognised_on
-from plans.models import Assignment, Capital, CapitalSource
+from plans.models import Assignment
+from plans.selectors import capital_summary
 
 from .. import dashboards, selectors
 from ..dashboards import TIER_BUCKETS, UnitRow, tier_label, tier_rank
@@ -367,33 +367,53 @@ def _assignments_table(unit: AdminUnit, rows_by_unit: dict[int, UnitRow], day: d
     )
 
 
-def _capital_table(unit: AdminUnit, year: int) -> Table | None:
-    """Capital planned and disbursed in the period's year by source, over every unit of the area (million VND)."""
-    sums = {
-        row["source"]: row
-        for row in Capital.objects.filter(unit__path__startswith=unit.path, year=year)
-        .values("source")
-        .annotate(planned=Sum("planned"), disbursed=Sum("disbursed"))
-        .order_by()
-    }
-    if not sums:
-        return None
-    rows = []
-    total_planned = total_disbursed = 0
-    for source in CapitalSource:
-        if source.value not in sums:
-            continue
-        planned, disbursed = sums[source.value]["planned"] or 0, sums[source.value]["disbursed"] or 0
-        total_planned += planned
-        total_disbursed += disbursed
-        rows.append([str(source.label), float(planned), float(disbursed), _percent(disbursed, planned)])
-    return Table(
-        title=_("Vốn đầu tư năm %(y)s: kế hoạch và giải ngân (triệu đồng)") % {"y": year},
-        columns=[_("Nguồn vốn"), _("Kế hoạch"), _("Đã giải ngân"), _("Tỷ lệ giải ngân (%)")],
-        rows=rows,
-        footer=[_("Tổng cộng"), float(total_planned), float(total_disbursed), _percent(total_disbursed, total_planned)],
-        note=_("Tổng của mọi đơn vị trong địa bàn có số liệu vốn năm %(y)s.") % {"y": year},
-    )
+def _capital_tables(unit: AdminUnit, period: ReportingPeriod) -> list[Table]:
+    """Capital planned and disbursed in the period's year by source over the unit's area (million VND), as the
+    dashboards sum it (plans.selectors.capital_summary), and the works behind schedule at the period's end."""
+    summary = capital_summary(unit=unit, year=period.year, today=period.end)
+    tables = []
+    if summary.rows:
+        rows = [
+            [str(label), float(money.planned), float(money.disbursed), money.rate if money.rate is not None else ""]
+            for _source, label, money in summary.by_source
+            if money.planned or money.disbursed
+        ]
+        total = summary.total
+        tables.append(
+            Table(
+                title=_("Vốn đầu tư năm %(y)s: kế hoạch và giải ngân (triệu đồng)") % {"y": period.year},
+                columns=[_("Nguồn vốn"), _("Kế hoạch"), _("Đã giải ngân"), _("Tỷ lệ giải ngân (%)")],
+                rows=rows,
+                footer=[
+                    _("Tổng cộng"),
+                    float(total.planned),
+                    float(total.disbursed),
+                    total.rate if total.rate is not None else "",
+                ],
+                note=_("Tổng của mọi đơn vị trong địa bàn có số liệu vốn năm %(y)s.") % {"y": period.year},
+            )
+        )
+    if summary.behind:
+        tables.append(
+            Table(
+                title=_("Công trình chậm tiến độ"),
+                columns=[_("Đơn vị"), _("Công trình"), _("Tiêu chí"), _("Tiến độ (%)"), _("Hạn hoàn thành")],
+                rows=[
+                    [
+                        w.unit.name,
+                        w.name,
+                        f"{w.criterion.code}. {w.criterion.name}" if w.criterion else "",
+                        w.progress,
+                        w.planned_end.strftime("%d/%m/%Y"),
+                    ]
+                    for w in summary.behind
+                ],
+                note=_("Chậm tiến độ: chưa hoàn thành khi đã quá hạn, tính đến ngày %(day)s.")
+                % {"day": period.end.strftime("%d/%m/%Y")},
+                text_columns=(0, 1, 2, 4),
+            )
+        )
+    return tables
 
 
 def _left_out(*, capital: bool, assignments: bool, new_map: bool = False) -> list[str]:
@@ -544,8 +564,8 @@ def _subtree_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         _unmet_table(_missing_by_indicator(communes, primary, texts), commune),
     ]
     assignments = _assignments_table(unit, state.rows, period.end)
-    capital = _capital_table(unit, period.year)
-    tables += [t for t in (assignments, capital) if t is not None]
+    capital = _capital_tables(unit, period)
+    tables += [t for t in (assignments,) if t is not None] + capital
     is_demo = (
         unit.is_demo or any(r.unit.is_demo for r in state.rows.values()) or any(r.is_demo for r in state.recognitions)
     )
@@ -560,7 +580,7 @@ def _subtree_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         headlines=headlines,
         tables=tables,
         chart=_criteria_chart(criterion_table, commune) if criterion_table.rows else None,
-        left_out=_left_out(capital=capital is not None, assignments=assignments is not None),
+        left_out=_left_out(capital=bool(capital), assignments=assignments is not None),
         is_demo=is_demo,
     )
 
@@ -695,9 +715,8 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
                 text_columns=(0, 1, 2, 3, 4, 5),
             )
         )
-    capital = _capital_table(unit, period.year)
-    if capital is not None:
-        tables.append(capital)
+    capital = _capital_tables(unit, period)
+    tables += capital
     title, subtitle = _title(period)
     return ProgressReport(
         unit=unit,
@@ -709,7 +728,7 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         headlines=headlines,
         tables=tables,
         chart=chart,
-        left_out=_left_out(capital=capital is not None, assignments=bool(assigned)),
+        left_out=_left_out(capital=bool(capital), assignments=bool(assigned)),
         is_demo=page.is_demo,
     )
 
