@@ -126,11 +126,58 @@ class EntryRow:
     def status_label(self) -> str:
         return ValueStatus(self.status).label if self.status else ""
 
+    @property
+    def is_empty(self) -> bool:
+        """Typed by the official and still without a value (derived indicators are never typed)."""
+        return not self.derived and self.value is None
+
+    @property
+    def is_unmet(self) -> bool:
+        return self.met is False
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == ValueStatus.RETURNED
+
+    def shown_by(self, show: str) -> bool:
+        """Whether the row passes the page's filter ("" everything, "empty", "unmet", "returned"); a row with an
+        error stays on the page whatever the filter."""
+        if self.error or self.conflict:
+            return True
+        if show == "empty":
+            return self.is_empty
+        if show == "unmet":
+            return self.is_unmet
+        if show == "returned":
+            return self.is_returned
+        return True
+
+
+# The entry page's filters: the query value and what the official reads.
+ENTRY_FILTERS = ("empty", "unmet", "returned")
+
 
 @dataclass
 class CriterionGroup:
     criterion: Criterion | None
     rows: list[EntryRow] = field(default_factory=list)
+    shown: list[EntryRow] | None = None  # the rows that pass the page's filter; None: all of them
+
+    @property
+    def visible_rows(self) -> list[EntryRow]:
+        return self.rows if self.shown is None else self.shown
+
+    @property
+    def typed(self) -> list[EntryRow]:
+        return [row for row in self.rows if not row.derived]
+
+    @property
+    def entered(self) -> int:
+        return sum(1 for row in self.typed if row.value is not None)
+
+    @property
+    def anchor(self) -> str:
+        return f"c{self.criterion.pk}" if self.criterion else ""
 
 
 @dataclass
@@ -142,6 +189,23 @@ class SetBlock:
     def rows(self) -> list[EntryRow]:
         return [row for group in self.groups for row in group.rows]
 
+    @property
+    def typed(self) -> list[EntryRow]:
+        """The indicators the official types (derived ones are computed from the units below)."""
+        return [row for row in self.rows if not row.derived]
+
+    @property
+    def entered(self) -> int:
+        return sum(1 for row in self.typed if row.value is not None)
+
+    @property
+    def empty(self) -> list[EntryRow]:
+        return [row for row in self.typed if row.value is None]
+
+    @property
+    def visible_groups(self) -> list[CriterionGroup]:
+        return [g for g in self.groups if g.visible_rows]
+
 
 @dataclass
 class EntryPage:
@@ -151,6 +215,7 @@ class EntryPage:
     submission: Submission | None
     can_edit: bool
     previous_period: str = ""
+    show: str = ""  # the filter in force ("", "empty", "unmet", "returned")
 
     @property
     def rows(self) -> list[EntryRow]:
@@ -181,6 +246,40 @@ class EntryPage:
     def can_submit(self) -> bool:
         counts = self.counts
         return self.editable and bool(counts[ValueStatus.DRAFT] + counts[ValueStatus.RETURNED])
+
+    @property
+    def filter_counts(self) -> dict[str, int]:
+        """How many rows each filter keeps: shown on the filter links."""
+        rows = self.rows
+        return {
+            "empty": sum(1 for r in rows if r.is_empty),
+            "unmet": sum(1 for r in rows if r.is_unmet),
+            "returned": sum(1 for r in rows if r.is_returned),
+        }
+
+    @property
+    def empty_count(self) -> int:
+        return sum(len(block.empty) for block in self.blocks)
+
+    @property
+    def first_input(self) -> EntryRow | None:
+        """The first row the official types in, shown by the filter: the skip link's target."""
+        for block in self.blocks:
+            for group in block.visible_groups:
+                for row in group.visible_rows:
+                    if not row.derived:
+                        return row
+        return None
+
+    def apply_filter(self, show: str) -> str:
+        """Keep only the rows of one kind on the page (the counters still count every row); returns the filter
+        in force, "" for an unknown one."""
+        show = show if show in ENTRY_FILTERS else ""
+        for block in self.blocks:
+            for group in block.groups:
+                group.shown = [row for row in group.rows if row.shown_by(show)] if show else None
+        self.show = show
+        return show
 
 
 def entry_page(

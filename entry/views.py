@@ -6,6 +6,8 @@ review answers 403.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -60,8 +62,29 @@ def _period(code: str, *, create: bool = False, unit: AdminUnit | None = None) -
     return found or ReportingPeriod(code=code, year=year, kind=kind, quarter=quarter, start=start, end=end)
 
 
-def _entry_url(unit: AdminUnit, period_code: str) -> str:
-    return reverse("entry-unit", args=[unit.code, period_code])
+def _entry_url(unit: AdminUnit, period_code: str, *, show: str = "", confirm: bool = False, at: str = "") -> str:
+    """The entry page, with its filter kept, the submit warning open, or scrolled back to where the official was."""
+    url = reverse("entry-unit", args=[unit.code, period_code])
+    parts = [f"show={show}"] if show in selectors.ENTRY_FILTERS else []
+    if confirm:
+        parts.append("confirm=submit")
+    query = "&".join(parts)
+    if query:
+        url += "?" + query
+    if confirm:
+        return url + "#submit-warning"
+    return url + (f"#{at}" if at and _ANCHOR.fullmatch(at) else "")
+
+
+# Where the official was on the page when saving: a row, a criterion or a rule set (set by static/js/entry.js).
+_ANCHOR = re.compile(r"row-v\d{1,9}|c\d{1,9}|rs-[a-z0-9-]{1,80}")
+
+
+def _entry_render(request, page, unit, rights, *, status=200, confirm_submit=False, **extra):
+    page.apply_filter(request.GET.get("show", "") if request.method == "GET" else request.POST.get("show", ""))
+    context = {"page": page, "unit": unit, "rights": rights, "confirm_submit": confirm_submit and page.editable}
+    context.update(extra)
+    return render(request, "entry/entry.html", context, status=status)
 
 
 @login_required
@@ -112,13 +135,13 @@ def entry_unit(request, code, period):
     catalog = Catalog()
     if request.method != "POST":
         page = selectors.entry_page(unit=unit, period=_period(period, unit=unit), rights=rights, catalog=catalog)
-        return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights})
+        return _entry_render(request, page, unit, rights, confirm_submit=request.GET.get("confirm") == "submit")
 
     current_period = _period(period, unit=unit)
     if current_period.is_locked_for(unit):
         messages.error(request, _("Kỳ báo cáo %(p)s đã khóa: không nhận thay đổi.") % {"p": current_period.code})
         page = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
-        return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights}, status=409)
+        return _entry_render(request, page, unit, rights, status=409)
     shown = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
     on_page = {row.indicator.pk: row for row in shown.rows if not row.derived}
     typed = typed_values(request.POST)
@@ -158,17 +181,15 @@ def entry_unit(request, code, period):
         )
     if saved:
         messages.success(request, _("Đã lưu %(n)d giá trị.") % {"n": saved})
+    show = request.POST.get("show", "")
     if not errors:
         if request.POST.get("action") == "submit":
-            try:
-                services.submission_submit(user=request.user, unit=unit, period=current_period)
-            except services.EntryError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Đã gửi số liệu của kỳ này cho huyện thẩm tra."))
+            if not _submit_confirmed(request, unit, current_period, rights, catalog):
+                return redirect(_entry_url(unit, period, show=show, confirm=True))
+            _submit(request, unit, current_period)
         elif not saved and not foreign:
             messages.info(request, _("Không có thay đổi nào để lưu."))
-        return redirect(_entry_url(unit, period))
+        return redirect(_entry_url(unit, period, show=show, at=request.POST.get("at", "")))
 
     # Re-render with what was typed: saved fields show their new values, the others keep the typed text.
     page = selectors.entry_page(unit=unit, period=current_period, rights=rights, catalog=catalog)
@@ -183,11 +204,9 @@ def entry_unit(request, code, period):
             row.error = message
             row.version = item.version
             row.initial_raw, row.initial_note = item.initial_raw, item.initial_note
-    messages.error(
-        request,
-        _("%(n)d ô chưa được lưu: xem thông báo bên cạnh từng ô, sửa rồi bấm Lưu lại.") % {"n": len(errors)},
-    )
-    return render(request, "entry/entry.html", {"page": page, "unit": unit, "rights": rights}, status=200)
+    # The banner names every field that was not saved and links to it (the rows stay shown whatever the filter).
+    problems = [page.row_for(indicator_id) for indicator_id in errors]
+    return _entry_render(request, page, unit, rights, field_errors=[row for row in problems if row is not None])
 
 
 @login_required
@@ -196,16 +215,32 @@ def entry_submit(request, code, period):
     unit, rights = _unit(request, code)
     if not rights.can_edit(unit):
         raise PermissionDenied(_("Bạn không được nhập liệu cho đơn vị này."))
-    found = ReportingPeriod.objects.filter(code=period).first()
+    found = ReportingPeriod.objects.with_lock_for(unit).filter(code=period).first()
+    if found is None:
+        messages.error(request, _("Không có giá trị nháp hoặc bị trả lại nào để gửi duyệt."))
+        return redirect(_entry_url(unit, period))
+    if not _submit_confirmed(request, unit, found, rights, Catalog()):
+        return redirect(_entry_url(unit, period, confirm=True))
+    _submit(request, unit, found)
+    return redirect(_entry_url(unit, period))
+
+
+def _submit_confirmed(request, unit, period, rights, catalog) -> bool:
+    """Submitting with indicators still empty needs the official's confirmation (`confirm_empty=1`), given on the
+    warning that lists what is missing."""
+    if request.POST.get("confirm_empty") == "1":
+        return True
+    page = selectors.entry_page(unit=unit, period=period, rights=rights, catalog=catalog)
+    return not page.empty_count
+
+
+def _submit(request, unit, period) -> None:
     try:
-        if found is None:
-            raise services.EntryError(_("Không có giá trị nháp hoặc bị trả lại nào để gửi duyệt."))
-        services.submission_submit(user=request.user, unit=unit, period=found)
+        services.submission_submit(user=request.user, unit=unit, period=period)
     except services.EntryError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã gửi số liệu của kỳ này cho huyện thẩm tra."))
-    return redirect(_entry_url(unit, period))
 
 
 def _indicator(unit: AdminUnit, period: ReportingPeriod, indicator_id: int, catalog: Catalog) -> Indicator:
@@ -341,12 +376,7 @@ def excel_upload(request, code, period):
     messages.error(
         request, _("Tệp không được nhận: không giá trị nào thay đổi. Sửa các ô được liệt kê rồi tải lên lại.")
     )
-    return render(
-        request,
-        "entry/entry.html",
-        {"page": page, "unit": unit, "upload_form": form, "problems": problems, "rights": rights},
-        status=400,
-    )
+    return _entry_render(request, page, unit, rights, status=400, upload_form=form, problems=problems)
 
 
 # --- review -------------------------------------------------------------------------------------------------------

@@ -158,6 +158,8 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+# dd/mm/yyyy and dd/mm/yyyy HH:MM on every page whatever the language (ntm_tracker/formats/).
+FORMAT_MODULE_PATH = ["ntm_tracker.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

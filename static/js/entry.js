@@ -66,3 +66,61 @@
     input.addEventListener("change", function () { update(input); });
   });
 })();
+
+// Finding one's way on a long form: back to where the official was after saving, the banner's links put the cursor
+// in the bad field, the sticky save bar never covers the field being typed in, the phone's index menu closes
+// after a jump.
+(function () {
+  "use strict";
+  var form = document.querySelector(".entry-form");
+  if (!form) return;
+  var bar = form.querySelector(".entry-actions");
+
+  // Saving returns to the row that was at the top of the screen (the server redirects to #row-…).
+  form.addEventListener("submit", function () {
+    var position = form.querySelector(".entry-position");
+    if (!position) return;
+    var rows = form.querySelectorAll(".entry-row");
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].getBoundingClientRect().bottom > 0) { position.value = rows[i].id; return; }
+    }
+  });
+
+  function focusField(id) {
+    var field = document.getElementById(id);
+    if (!field) return false;
+    var details = field.closest("details");
+    if (details) details.open = true;
+    field.focus();
+    return true;
+  }
+  document.querySelectorAll("[data-focus]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (focusField(link.dataset.focus)) event.preventDefault();
+    });
+  });
+
+  // After a save with errors the banner takes focus: it is read out and lists a link to every field.
+  var banner = document.getElementById("error-banner") || document.getElementById("submit-warning");
+  if (banner) {
+    banner.focus();
+    banner.scrollIntoView({ block: "start" });
+  }
+
+  // Belt and braces for browsers without scroll-padding on focus: lift the field above the save bar.
+  if (bar) {
+    form.addEventListener("focusin", function (event) {
+      var target = event.target;
+      if (bar.contains(target)) return;
+      var barTop = bar.getBoundingClientRect().top, box = target.getBoundingClientRect();
+      if (box.bottom > barTop - 8) window.scrollBy(0, box.bottom - barTop + 16);
+    });
+  }
+
+  var menu = document.querySelector(".entry-index-menu");
+  if (menu) {
+    menu.addEventListener("click", function (event) {
+      if (event.target.closest("a")) menu.open = false;
+    });
+  }
+})();

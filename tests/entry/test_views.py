@@ -26,9 +26,12 @@ def client_for(user):
     return client
 
 
-def post_values(client, unit, values, *, action="save", period="2023", versions=None, initial=None):
-    """values: {indicator: (raw, note)}; versions/initial: what the page showed (default: nothing stored)."""
+def post_values(client, unit, values, *, action="save", period="2023", versions=None, initial=None, confirm=True):
+    """values: {indicator: (raw, note)}; versions/initial: what the page showed (default: nothing stored).
+    A submit confirms the warning about empty indicators unless `confirm=False`."""
     data = {"action": action}
+    if action == "submit" and confirm:
+        data["confirm_empty"] = "1"
     for indicator, (raw, note) in values.items():
         prefix = f"v{indicator.pk}"
         data[f"{prefix}-value"] = raw
