@@ -42,7 +42,8 @@ demo-data: $(STAMP)
 run: demo-data
 	@echo
 	@echo "NTM tracker: http://$(HOST):$(PORT)/"
-	@echo "Log in as demo-xa-dongtam, demo-huyen-binhlieu, demo-tinh-quangninh or demo-admin"
+	@echo "Log in as demo-xa-dongtam (commune), demo-huyen-binhlieu (district review), demo-tinh-quangninh (province, read only),"
+	@echo "demo-tinh-dieuphoi (provincial coordinator) or demo-admin (administrator)"
 	@echo "with the password $(if $(DEMO_PASSWORD),you set in DEMO_PASSWORD,printed above by load_demo). Stop with Ctrl-C."
 	@echo
 	DEMO_MODE=$(DEMO_MODE) $(PY) manage.py runserver $(HOST):$(PORT)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("ocop.urls")),
     path("", include("recognition.urls")),
     path("", include("plans.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler400 = "ntm_tracker.views.bad_request"

@@ -5,6 +5,7 @@ from .exports import views as export_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("units/<str:code>/", views.unit_detail, name="unit-detail"),
     path("units/<str:code>/charts.json", views.unit_charts, name="unit-charts"),
     path("units/<str:code>/report.xlsx", export_views.progress_report, {"fmt": "xlsx"}, name="unit-report-xlsx"),

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from communes.access import scope_for
+from communes.access import rights_for, scope_for
 from communes.models import AdminUnit, Kind, Level
 from criteria.models import parse_period_code
 
-from . import charts, dashboards, selectors
+from . import charts, dashboards, selectors, worklist
 from .filters import CommuneFilter
 from .tables import CommuneTable, commune_records
 
@@ -30,8 +30,26 @@ CHART_CACHE_SECONDS = 7 * 24 * 3600  # the key changes with every recompute; thi
 
 @login_required
 def home(request):
+    """What to do now, by role, then the user's units."""
     memberships, provinces = selectors.home_units(user=request.user)
-    return render(request, "reports/home.html", {"memberships": memberships, "provinces": provinces})
+    todo = worklist.worklist(user=request.user, rights=rights_for(request.user))
+    return render(request, "reports/home.html", {"memberships": memberships, "provinces": provinces, "todo": todo})
+
+
+@login_required
+@require_GET
+def search(request):
+    """Units by name (diacritics optional) or code, among those the user may see."""
+    query = request.GET.get("q", "")
+    if len(query) > 100:
+        return render(
+            request,
+            "reports/search.html",
+            {"search_query": query[:100], "error": _("Từ khóa quá dài (tối đa 100 ký tự).")},
+            status=400,
+        )
+    result = worklist.unit_search(user=request.user, query=query)
+    return render(request, "reports/search.html", {"search_query": query, "result": result})
 
 
 def _authorised_unit(request, code):
