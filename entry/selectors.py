@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from communes.access import Rights
-from communes.models import AdminUnit
+from communes.models import AdminUnit, Level
 from criteria import engine
 from criteria import selectors as criteria_selectors
 from criteria.catalog import Catalog, RuleSetEntry
@@ -573,6 +573,24 @@ def review_queue(*, rights: Rights, period: ReportingPeriod, catalog: Catalog | 
     return out
 
 
+def units_not_submitted(*, rights: Rights, period: ReportingPeriod, limit: int = 200) -> tuple[list[AdminUnit], int]:
+    """The communes below the reviewer that have not submitted for the period yet (two queries), at most `limit`."""
+    if rights.is_admin:
+        return [], 0  # a country's worth of communes is no list; administrators see the province pages
+    paths = rights.review_paths
+    if not paths:
+        return [], 0
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path) & ~Q(path=path)
+    units = AdminUnit.objects.filter(condition, level=Level.COMMUNE).select_related("parent")
+    if period.pk:
+        sent = Submission.objects.filter(period=period).exclude(status=Submission.Status.DRAFT).values("unit_id")
+        units = units.exclude(pk__in=sent)
+    found = list(units.order_by("path")[: limit + 1])
+    return found[:limit], len(found)
+
+
 @dataclass
 class ReviewRow:
     value: IndicatorValue
@@ -585,10 +603,36 @@ class ReviewRow:
     error: str = ""
     decision: str = ""
     reason: str = ""
+    entry: RuleSetEntry | None = None
+    criterion: Criterion | None = None
 
     @property
     def waiting(self) -> bool:
         return self.value.status == ValueStatus.SUBMITTED
+
+    @property
+    def unit_label(self) -> str:
+        """What the number counts: "%", "triệu đồng", or the indicator's own unit ("km", "người")."""
+        indicator = self.value.indicator
+        if indicator.kind == ValueKind.PERCENT:
+            return "%"
+        if indicator.kind == ValueKind.AMOUNT:
+            return indicator.unit_label or _("triệu đồng")
+        if indicator.kind == ValueKind.BOOL:
+            return ""
+        return indicator.unit_label
+
+
+@dataclass
+class ReviewGroup:
+    """The waiting values of one rule set, by criterion: "2.1" of xã NTM and "2.1" of nâng cao never mix."""
+
+    name: str
+    criteria: list[tuple[Criterion | None, list[ReviewRow]]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for _c, rows in self.criteria)
 
 
 @dataclass
@@ -606,6 +650,24 @@ class ReviewPage:
     @property
     def others(self) -> list[ReviewRow]:
         return [r for r in self.rows if not r.waiting]
+
+    @property
+    def waiting_groups(self) -> list[ReviewGroup]:
+        groups: dict[object, dict[object, list[ReviewRow]]] = {}
+        names: dict[object, str] = {}
+        criteria: dict[object, Criterion | None] = {}
+        for row in self.waiting:
+            key = row.entry.code if row.entry else None
+            names[key] = (
+                (row.entry.rule_set.short_name or row.entry.rule_set.name) if row.entry else _("Bộ tiêu chí khác")
+            )
+            ckey = row.criterion.pk if row.criterion else None
+            criteria[ckey] = row.criterion
+            groups.setdefault(key, {}).setdefault(ckey, []).append(row)
+        return [
+            ReviewGroup(names[key], [(criteria[ckey], rows) for ckey, rows in by_criterion.items()])
+            for key, by_criterion in groups.items()
+        ]
 
 
 def review_page(*, unit: AdminUnit, period: ReportingPeriod, catalog: Catalog | None = None) -> ReviewPage:
@@ -628,9 +690,12 @@ def review_page(*, unit: AdminUnit, period: ReportingPeriod, catalog: Catalog | 
     baseline, changed = _baselines([(v.pk, v.number, v.boolean) for v in values], changes)
     stored = {a.rule_set_id: a for a in Attainment.objects.filter(unit=unit, period=period)}
     entry_of = {}
+    criterion_of: dict[int, Criterion] = {}
     for entry in catalog.applicable(unit, period):
         for indicator in entry.indicators:
             entry_of[indicator.pk] = entry
+        for criterion in entry.criteria:
+            criterion_of[criterion.pk] = criterion
     rows = []
     for value in values:
         entry = entry_of.get(value.indicator_id)
@@ -646,8 +711,13 @@ def review_page(*, unit: AdminUnit, period: ReportingPeriod, catalog: Catalog | 
                 changed=value.pk in changed,
                 met=meets(applied, indicator.kind, value.number, value.boolean) if entry else None,
                 evidence=evidence.get(value.pk, []),
+                entry=entry,
+                criterion=criterion_of.get(indicator.criterion_id),
             )
         )
+    # By rule set (in the catalog's order), then criterion and indicator, as on the entry form.
+    order = {pk: i for i, pk in enumerate(entry_of)}
+    rows.sort(key=lambda r: order.get(r.value.indicator_id, len(order)))
     effects = _effects(
         unit,
         period,

@@ -27,6 +27,7 @@ from criteria.models import (
     IndicatorValue,
     PeriodLock,
     ReportingPeriod,
+    ValueStatus,
     locked_in_any,
     parse_period_code,
 )
@@ -397,12 +398,22 @@ def review_queue(request):
         raise PermissionDenied(_("Bạn không có quyền thẩm tra."))
     period = _review_period(request)
     rows = selectors.review_queue(rights=rights, period=period) if period else []
+    missing, missing_count = selectors.units_not_submitted(rights=rights, period=period) if period else ([], 0)
     provinces = {path.split("/", 1)[0] for _role, path in rights.grants}
     periods = list(ReportingPeriod.objects.with_locks_in(provinces).order_by(*PERIOD_ORDER_LATEST_FIRST)[:12])
     for p in periods:
         p.locked_here = locked_in_any(p, provinces)
     return render(
-        request, "entry/review_queue.html", {"rows": rows, "period": period, "periods": periods, "rights": rights}
+        request,
+        "entry/review_queue.html",
+        {
+            "rows": rows,
+            "period": period,
+            "periods": periods,
+            "rights": rights,
+            "missing": missing,
+            "missing_more": missing_count > len(missing),
+        },
     )
 
 
@@ -420,8 +431,18 @@ def review_unit(request, code, period):
         action = request.POST.get("action")
         try:
             if action == "approve-all":
+                # The button said how many values it approves: if more arrived since, nothing is approved unseen.
+                seen = request.POST.get("expected", "")
+                waiting = IndicatorValue.objects.filter(
+                    unit=unit, period=period_obj, status=ValueStatus.SUBMITTED
+                ).count()
+                if seen.isdigit() and int(seen) != waiting:
+                    raise services.EntryError(
+                        _("Số giá trị chờ duyệt đã đổi (%(seen)s → %(now)s): xem lại trước khi duyệt tất cả.")
+                        % {"seen": seen, "now": waiting}
+                    )
                 services.submission_approve(user=request.user, unit=unit, period=period_obj)
-                messages.success(request, _("Đã duyệt toàn bộ giá trị chờ duyệt."))
+                messages.success(request, _("Đã duyệt %(n)d giá trị chờ duyệt.") % {"n": waiting})
                 return redirect("review-unit", unit.code, period_obj.code)
             if action == "return-all":
                 return_form = ReturnAllForm(request.POST)

@@ -124,9 +124,13 @@ def test_official_enters_reviewer_returns_one_and_approves_the_rest(new_page, lo
     reviewer.fill(f"#id_r{returned.pk}", "Tỷ lệ 99,5% cao hơn số liệu của phòng Y tế: gửi lại biên bản")
     reviewer.get_by_role("button", name="Lưu các quyết định đã chọn").click()
     reviewer.wait_for_load_state()
-    reviewer.get_by_role("button", name="Duyệt tất cả giá trị còn lại").click()
+    # "Duyệt tất cả" says how many values it approves and asks first
+    dialogs = []
+    reviewer.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    reviewer.get_by_role("button", name="Duyệt tất cả").click()
     reviewer.wait_for_load_state()
     assert "Không có giá trị nào chờ duyệt" in reviewer.content()
+    assert dialogs and "giá trị đang chờ của Xã Đồng Tâm" in dialogs[0]
 
     statuses = dict(
         IndicatorValue.objects.filter(unit__code="06844", period__code="2023-9M").values_list("pk", "status")
