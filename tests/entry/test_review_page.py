@@ -24,10 +24,11 @@ def test_values_are_grouped_by_criterion_with_their_unit_and_target(world):
     assert 'class="review-set"' in html
     first, second = html.index("Quy hoạch</h4>"), html.index("Thu nhập</h4>")
     assert first < html.index(">1.1<") < html.index(">1.2<") < second < html.index(">2.2<")
-    assert "<strong>90</strong> <span class=\"unit-label\">%</span>" in html
-    assert "<strong>55</strong> <span class=\"unit-label\">triệu đồng</span>" in html
+    assert '<strong>90</strong> <span class="unit-label">%</span>' in html
+    assert '<strong>55</strong> <span class="unit-label">triệu đồng</span>' in html
     assert "≥ 80%" in html
-    assert "Duyệt tất cả (3 giá trị)" in html and 'data-confirm="Duyệt tất cả 3 giá trị đang chờ của Xã Đồng Thử?"' in html
+    assert "Duyệt tất cả (3 giá trị)" in html
+    assert 'data-confirm="Duyệt tất cả 3 giá trị đang chờ của Xã Đồng Thử?"' in html
 
 
 def test_approve_all_refuses_when_more_values_arrived_than_the_button_said(world):
