@@ -142,7 +142,15 @@ def _heatmap(rows: list[str], columns: list[str], statuses: list[list[str]], tit
             title,
             height=height,
             margin={"l": 10, "r": 10, "t": 64, "b": 40},
-            xaxis={"type": "category", "side": "top", "tickangle": 0, "fixedrange": True},
+            # every criterion labelled, not every other one
+            xaxis={
+                "type": "category",
+                "side": "top",
+                "tickangle": 0,
+                "fixedrange": True,
+                "dtick": 1,
+                "tickfont": {"size": 11},
+            },
             # below the grid: a phone's width wraps a legend at the top into the title
             legend={
                 "orientation": "h",
@@ -166,14 +174,14 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
         if not report.criteria:
             continue
         blocks = sorted(report.criteria, key=lambda b: (b.criterion.position, b.criterion.pk))
-        # criterion numbers on the axis (the names are on hover and in the tables below): a phone keeps the bars
-        labels = [f"{b.criterion.code}." for b in blocks]
+        # every criterion by number and short name (the full name on hover and in the tables below)
+        labels = [f"{b.criterion.code}. {_short(b.criterion.name, 16)}" for b in blocks]
         names = [b.criterion.name for b in blocks]
         counts = {status: [sum(1 for r in b.rows if r.status == status) for b in blocks] for status in COLOURS}
         traces = _status_bars(labels, counts)
         for trace in traces:
             trace["customdata"] = names
-            trace["hovertemplate"] = "%{y} %{customdata}: %{x}<extra>" + trace["name"] + "</extra>"
+            trace["hovertemplate"] = "%{customdata}: %{x}<extra>" + trace["name"] + "</extra>"
         figures[f"criteria-{rs.code}"] = {
             "data": traces,
             "layout": _layout(
@@ -208,7 +216,8 @@ def commune_figures(page: UnitPage) -> dict[str, dict]:
                 "y": [c for _p, c, _i in series],
             }
         )
-    if lines:
+    # one period is no line: the table beside the chart says it (static/js/charts.js opens it)
+    if lines and max(len(line["x"]) for line in lines) > 1:
         figures["trend"] = {
             "data": lines,
             "layout": _layout(
@@ -363,7 +372,7 @@ def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
             xaxis={"rangemode": "tozero"},
         ),
     }
-    if board.trend:
+    if len(board.trend) > 1:
         figures["trend"] = {
             "data": [
                 {

@@ -5,21 +5,48 @@
   var root = document.querySelector("[data-charts-src]");
   if (!root) return;
   var slots = Array.prototype.slice.call(document.querySelectorAll("[data-chart]"));
+  var vietnamese = document.documentElement.lang !== "en";
+  // One button, download as PNG, in the page's language (plotly.js's own "vi" locale gives dates and months;
+  // the button's words are ours).
   var config = {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    modeBarButtons: [["toImage"]],
+    toImageButtonOptions: { format: "png", scale: 2 },
+    locale: vietnamese ? "vi" : "en",
+    locales: { vi: { dictionary: { "Download plot as a PNG": "Tải biểu đồ (PNG)", "Download plot": "Tải biểu đồ" } } },
   };
+
+  // On a narrow screen a long title is wrapped so that it never runs under the download button.
+  function fitTitle(slot, layout) {
+    var title = layout.title;
+    if (!title || !title.text) return;
+    var room = Math.floor((slot.clientWidth - 56) / 8);
+    if (room <= 0 || title.text.length <= room) return;
+    var lines = [], line = "";
+    title.text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > room) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    lines.push(line);
+    title.text = lines.join("<br>");
+    layout.margin = layout.margin || {};
+    layout.margin.t = (layout.margin.t || 40) + 18 * (lines.length - 1);
+    if (layout.height) layout.height += 18 * (lines.length - 1);
+  }
 
   function draw(figures) {
     slots.forEach(function (slot) {
       var figure = figures[slot.getAttribute("data-chart")];
       var holder = slot.closest(".chart-figure") || slot;
       if (!figure) {
-        holder.hidden = true;
+        // no chart (one period is no line): the table beside it, when there is one, stands in its place
+        var table = holder.querySelector("details.chart-table");
+        if (table) { slot.hidden = true; table.open = true; } else { holder.hidden = true; }
         return;
       }
       slot.classList.add("is-drawn");
+      fitTitle(slot, figure.layout);
       window.Plotly.newPlot(slot, figure.data, figure.layout, config);
     });
   }
