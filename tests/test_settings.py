@@ -57,7 +57,8 @@ def test_production_static_files_are_collected_with_compressed_copies(tmp_path):
         _env(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="ntm.example.gov.vn", STATIC_ROOT=str(tmp_path)),
     )
     assert result.returncode == 0, result.stderr
-    plotly = next((tmp_path / "vendor" / "plotly").glob("plotly*.min.js"))
+    plotly = next((tmp_path / "vendor" / "plotly").glob("plotly-ntm-4.1.1.min.*.js"))  # hashed name
     compressed = plotly.with_name(plotly.name + ".gz")
     assert compressed.exists()
     assert compressed.stat().st_size < plotly.stat().st_size / 2
+    assert "vendor/plotly/plotly-ntm-4.1.1.min.js" in (tmp_path / "staticfiles.json").read_text()

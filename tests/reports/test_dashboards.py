@@ -4,6 +4,7 @@ exports, the cached chart data and who is refused. The demo is built once for th
 import csv
 import io
 import json
+import os
 
 import openpyxl
 import pytest
@@ -378,16 +379,18 @@ def test_chart_data_speaks_the_readers_language(client, users):
 
 def test_plotly_is_served_locally_and_only_on_pages_with_charts(client, users):
     html = page(client, users["demo-huyen-binhlieu"], BINH_LIEU).content.decode()
-    assert "/static/vendor/plotly/plotly-cartesian-4.1.1.min.js" in html
+    assert "/static/vendor/plotly/plotly-ntm-4.1.1.min.js" in html
     assert "cdn" not in html.lower()
     home = client.get(reverse("home")).content.decode()
     assert "plotly" not in home
     from django.contrib.staticfiles import finders
 
-    path = finders.find("vendor/plotly/plotly-cartesian-4.1.1.min.js")
+    path = finders.find("vendor/plotly/plotly-ntm-4.1.1.min.js")
     with open(path, encoding="utf-8") as handle:
         head = handle.read(300)
-    assert "plotly.js" in head and "Licensed under the MIT license" in head
+    assert "plotly.js v4.1.1" in head and "MIT License" in head
+    # the bundle holds the traces the dashboards draw and the Vietnamese locale, nothing else of size
+    assert path.endswith(".js") and os.path.getsize(path) < 1_300_000
 
 
 # --- access --------------------------------------------------------------------------------------------
