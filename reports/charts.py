@@ -7,6 +7,8 @@ tier rises; "no tier yet" takes the not-met colour. Every chart has a table or t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -435,3 +437,64 @@ def province_figures(board: ProvinceDashboard) -> dict[str, dict]:
             ),
         }
     return figures
+
+
+# --- the first chart, drawn by the server -----------------------------------------------------------------------
+# On a slow connection plotly.js takes seconds to arrive: the province page's first chart (communes by tier in each
+# district) comes with the page as SVG, so it shows as soon as the page does. The other charts follow with plotly.js.
+
+
+@dataclass
+class SvgBar:
+    tier: str
+    x: float
+    width: float
+    count: int
+
+
+@dataclass
+class SvgRow:
+    name: str
+    y: float
+    bars: list[SvgBar]
+    total: int
+
+
+@dataclass
+class SvgChart:
+    rows: list[SvgRow]
+    height: float
+    width: float
+    label_width: float
+    ticks: list[tuple[float, int]]
+    legend: list[tuple[str, str, float, float]]
+    row_height: float = 22
+
+
+def province_tier_svg(board: ProvinceDashboard) -> SvgChart | None:
+    """Geometry of a stacked horizontal bar chart (viewBox units; the page's CSS colours it by tier)."""
+    districts = board.districts
+    if not districts:
+        return None
+    width, label_width, row_height, top = 400.0, 110.0, 22.0, 26.0
+    plot = width - label_width - 10
+    largest = max((sum(d.tiers[t] for t in TIER_BUCKETS) for d in districts), default=0) or 1
+    rows = []
+    for i, d in enumerate(districts):
+        x, bars = label_width, []
+        for tier in TIER_BUCKETS:
+            count = d.tiers[tier]
+            if count:
+                w = plot * count / largest
+                bars.append(SvgBar(tier or "none", round(x, 1), round(w, 1), count))
+                x += w
+        name = _short(d.row.unit.name.replace("Thành phố", "TP").replace("Thị xã", "TX"), 18)
+        rows.append(SvgRow(name, top + i * row_height, bars, sum(b.count for b in bars)))
+    step = max(1, round(largest / 4))
+    ticks = [(round(label_width + plot * v / largest, 1), v) for v in range(0, largest + 1, step)]
+    height = top + len(rows) * row_height + 44
+    # the legend in two columns under the axis (a phone's width has no room for four labels in a row)
+    legend = [
+        (tier or "none", tier_label(tier), 200.0 * (i % 2), 14.0 * (i // 2)) for i, tier in enumerate(TIER_BUCKETS)
+    ]
+    return SvgChart(rows, height, width, label_width, ticks, legend)

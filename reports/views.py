@@ -141,6 +141,7 @@ def _province(request, unit, scope):
             "page_is_demo": unit.is_demo or _demo_results(board.state) or any(t.target.is_demo for t in board.targets),
             "has_charts": bool(board.state.period),
             "brief": _plan_brief(unit, board),
+            "tier_svg": charts.province_tier_svg(board) if board.state.period else None,
         },
     )
 

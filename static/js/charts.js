@@ -48,19 +48,30 @@
       slot.classList.add("is-drawn");
       fitTitle(slot, figure.layout);
       window.Plotly.newPlot(slot, figure.data, figure.layout, config);
+      // a drawn chart holds a button (download): a group keeps its label, an image may not contain controls
+      slot.setAttribute("role", "group");
     });
   }
 
-  if (!window.Plotly) {
-    root.classList.add("charts-unavailable");
-    return;
-  }
-  fetch(root.getAttribute("data-charts-src"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    })
-    .then(function (payload) { draw(payload.figures || {}); })
+  // plotly.js and the chart data are requested together, once the page is shown; drawn when both have arrived.
+  var me = document.currentScript || document.querySelector("script[data-plotly]");
+  var library = new Promise(function (resolve, reject) {
+    if (window.Plotly) return resolve();
+    var script = document.createElement("script");
+    script.src = me.getAttribute("data-plotly");
+    script.async = true;
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.appendChild(script);
+  });
+  var data = fetch(root.getAttribute("data-charts-src"), {
+    credentials: "same-origin", headers: { Accept: "application/json" },
+  }).then(function (response) {
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  });
+  Promise.all([library, data])
+    .then(function (results) { draw(results[1].figures || {}); })
     .catch(function () { root.classList.add("charts-unavailable"); });
 
   // Printing: open the tables that stand for the charts and fit the charts to the paper's width.

@@ -437,3 +437,18 @@ def test_the_heat_map_tables_mark_every_criterion_of_every_unit(client, users):
     assert heat_row(district, "Xã Đồng Tâm") == (12, 7, 0)
     province = page(client, users["demo-tinh-quangninh"], "22").content.decode()
     assert heat_row(province, "Huyện Bình Liêu") == (3, 6, 0)
+
+
+def test_the_province_page_brings_its_first_chart_as_svg(client, users):
+    """Communes by tier in each district comes with the page (no plotly.js needed), with the same counts."""
+    import re
+
+    html = page(client, users["demo-tinh-quangninh"], PROVINCE).content.decode()
+    svg = html[html.index('<svg class="svg-chart"') : html.index("</svg>") + 6]
+    _r, figures = charts_json(client, users["demo-tinh-quangninh"], PROVINCE)
+    tiers = figures["tiers"]["data"]
+    districts = tiers[0]["y"]
+    assert svg.count("<g>") == len(districts)
+    counts = [int(n) for n in re.findall(r"<title>[^<]*: (\d+)</title></rect>", svg)]
+    assert sum(counts) == sum(sum(trace["x"]) for trace in tiers)
+    assert "style=" not in svg and "," not in re.search(r'viewBox="([^"]*)"', svg).group(1)
