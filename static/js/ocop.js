@@ -20,7 +20,7 @@
   function start() {
     if (window.Plotly) { draw(); return; }
     // The page may not load Plotly for its own charts: load the same local bundle once.
-    var existing = document.querySelector("script[src$='plotly-cartesian-4.1.1.min.js']");
+    var existing = document.querySelector("script[src*='vendor/plotly/plotly-']");
     if (existing) { existing.addEventListener("load", draw); return; }
     var script = document.createElement("script");
     script.src = me.getAttribute("data-plotly-src");
