@@ -37,6 +37,7 @@ demo-data: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py import_units
 	$(PY) manage.py load_rule_sets
+	$(PY) manage.py load_ocop_schemes
 	$(PY) manage.py load_demo $(if $(DEMO_PASSWORD),--password "$$DEMO_PASSWORD")
 
 run: demo-data

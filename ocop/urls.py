@@ -5,6 +5,7 @@ from . import views
 app_name = "ocop"
 
 urlpatterns = [
+    path("ocop/", views.home, name="home"),
     path("ocop/schemes/", views.schemes, name="schemes"),
     path("ocop/units/<str:code>/", views.registry, name="registry"),
     path("ocop/units/<str:code>/export.xlsx", views.export, name="export"),

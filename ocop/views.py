@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communes.access import rights_for, scope_for
+from communes.access import memberships_for, rights_for, scope_for
 from communes.models import AdminUnit, Level
 from ntm_tracker.tabular import FileRejected, TableError
 
@@ -332,6 +332,19 @@ def expiring(request, code):
             "page_is_demo": any(c.is_demo for c in certificates),
         },
     )
+
+
+@login_required
+@require_GET
+def home(request):
+    """Where the navigation leads: the registries of the user's own units (provinces for the administrators)."""
+    rights = rights_for(request.user)
+    if rights.is_admin:
+        units = list(AdminUnit.objects.filter(level=Level.PROVINCE).order_by("name"))
+    else:
+        units = [m.unit for m in memberships_for(request.user)]
+        units = list({u.pk: u for u in units}.values())
+    return render(request, "ocop/home.html", {"units": units})
 
 
 @login_required

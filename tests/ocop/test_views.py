@@ -165,3 +165,36 @@ def test_the_product_page_reads_a_fixed_number_of_queries(client, people, regist
     with django_assert_num_queries(8):
         response = client.get(urls(registry)["product"])
     assert "72" in response.content.decode()
+
+
+def test_the_ocop_home_lists_the_users_own_units(client, people, tree):
+    client.force_login(people["official"])
+    html = client.get(reverse("ocop:home")).content.decode()
+    assert reverse("ocop:registry", args=["81001"]) in html and reverse("ocop:registry", args=["82"]) not in html
+    client.force_login(people["outsider"])
+    html = client.get(reverse("ocop:home")).content.decode()
+    assert reverse("ocop:registry", args=["82"]) in html and reverse("ocop:registry", args=["81001"]) not in html
+
+
+def test_the_command_loads_the_schemes_once(db):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_ocop_schemes", stdout=out)
+    call_command("load_ocop_schemes", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "148-2023 v1: A 40 / B 25 / C 35; mức sao CHƯA xác minh" in lines
+    assert "1048-2019 v1: A 35 / B 25 / C 40; mức sao CHƯA xác minh" in lines
+    from ocop.models import ScoringScheme
+
+    assert ScoringScheme.objects.count() == 2
+
+
+def test_the_registry_reads_in_english(client, people, registry):
+    client.force_login(people["viewer"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("ocop:registry", args=["81"])).content.decode()
+    assert "OCOP product registry" not in html  # that is the dashboard link; the page itself:
+    assert "Export to Excel" in html and "Cooperative" in html and "Drinks" in html
