@@ -60,6 +60,7 @@ INDICATOR_KEYS = (
     "kind",
     "unit",
     "target",
+    "range",
     "derived",
     "verified",
     "source",
@@ -508,6 +509,7 @@ class _FileChecker:
         unit = self.text(item, "unit", where, max_length=_max_length(Indicator, "unit_label"))
         target = self.target(item.get("target"), f"{where}.target", kind)
         derived = self.derived(item.get("derived"), f"{where}.derived", kind, level_name)
+        plausible = self.plausible(item.get("range"), f"{where}.range", kind)
         text_target = target_text(target, unit) if target else ""
         if len(text_target) > _max_length(Indicator, "target_text"):
             self.problem(
@@ -521,6 +523,7 @@ class _FileChecker:
             "unit_label": unit,
             "target": target,
             "target_text": text_target,
+            "plausible_range": plausible,
             "derived": derived,
             "verified": self.flag(item, "verified", where),
             "source": self.text(item, "source", where, max_length=_max_length(Indicator, "source")),
@@ -529,6 +532,32 @@ class _FileChecker:
             "agency": self.text(item, "agency", where, max_length=_max_length(Indicator, "agency")),
             "note": self.text(item, "note", where),
         }
+
+    def plausible(self, data: Any, where: str, kind: str | None) -> dict | None:
+        """`range: {min: 10, max: 500}`: what a value of the indicator may plausibly be (refused outside)."""
+        if data is None:
+            return None
+        data = self.mapping(data, where)
+        if data is None:
+            return None
+        self.keys(data, ("min", "max"), where, ())
+        if kind == ValueKind.BOOL:
+            self.problem(where, _("chỉ tiêu Có/Không không có khoảng giá trị"))
+            return None
+        out = {}
+        for key in ("min", "max"):
+            value = data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.problem(f"{where}.{key}", _("phải là một số"))
+                continue
+            out[key] = value
+        if "min" in out and "max" in out and out["min"] > out["max"]:
+            self.problem(where, _("min lớn hơn max"))
+        if kind == ValueKind.PERCENT and any(not 0 <= v <= 100 for v in out.values()):
+            self.problem(where, _("tỷ lệ chỉ từ 0 đến 100"))
+        return out or None
 
     def op_value(self, data: dict, where: str, kind: str | None) -> dict:
         """Check op and value against the indicator's kind; returns them normalised."""

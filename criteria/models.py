@@ -154,6 +154,8 @@ class Indicator(_ImmutableWhenPublished):
     unit_label = models.CharField(max_length=40, blank=True)
     target = models.JSONField(_("chỉ tiêu đạt"), help_text=_("Đặc tả mục tiêu: toán tử, giá trị và các ngoại lệ"))
     target_text = models.CharField(_("mức đạt"), max_length=300, blank=True)
+    # {"min": ..., "max": ...}: what a value may plausibly be (criteria.values.plausible_range; defaults per kind)
+    plausible_range = models.JSONField(_("khoảng hợp lý"), null=True, blank=True)
     derived = models.JSONField(null=True, blank=True)
     verified = models.BooleanField(_("đã xác minh"), default=False)
     source = models.CharField(max_length=300, blank=True)
@@ -463,8 +465,17 @@ class ValueChange(models.Model):
         RETURN = "return", _("Trả lại")
         IMPORT = "import", _("Nhập từ tệp")
 
+    class Source(models.TextChoices):
+        FORM = "form", _("Biểu mẫu")
+        EXCEL = "excel", _("Tệp Excel tải lên")
+        COMMAND = "command", _("Lệnh import_values")
+        API = "api", _("API")
+        REVIEW = "review", _("Thẩm tra")
+
     value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)
+    # Where the change came from; empty on rows written before sources were recorded.
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     old_number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)

@@ -7,12 +7,14 @@ someone else's. Saving queues the recompute of the unit and its ancestors once t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,9 +30,10 @@ from criteria.models import (
     ValueChange,
     ValueKind,
     ValueStatus,
+    province_code,
 )
 from criteria.tasks import queue_recompute
-from criteria.values import InvalidValue, parse_value
+from criteria.values import VI, InvalidValue, format_number, value_parse
 
 NOTE_MAX = 2000
 REASON_MAX = 2000
@@ -116,34 +119,18 @@ def _stale(current: IndicatorValue | None) -> StaleValue:
     )
 
 
-def format_number(number: Decimal | int | float | None) -> str:
-    """Vietnamese notation: thousands dots, decimal comma ("76.611", "12,5")."""
-    if number is None:
-        return ""
-    value = Decimal(str(number)) if not isinstance(number, Decimal) else number
-    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-    sign = "-" if value < 0 else ""
-    text = f"{abs(value):f}"
-    whole, _dot, frac = text.partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ".".join(groups) + ("," + frac if frac else "")
-
-
 def display_value(kind: str, number, boolean) -> str:
     if kind == ValueKind.BOOL:
         return "" if boolean is None else (_("có") if boolean else _("không"))
     return format_number(number)
 
 
-def _record(value: IndicatorValue, *, action: str, user, old: tuple, reason: str = "") -> ValueChange:
+def _record(value: IndicatorValue, *, action: str, user, old: tuple, reason: str = "", source: str = "") -> ValueChange:
     old_number, old_boolean, old_note, old_status = old
     return ValueChange.objects.create(
         value=value,
         action=action,
+        source=source,
         user=user if getattr(user, "is_authenticated", False) else None,
         old_number=old_number,
         new_number=value.number,
@@ -162,6 +149,282 @@ def _state(value: IndicatorValue) -> tuple:
     return (value.number, value.boolean, value.note, value.status)
 
 
+@dataclass(frozen=True)
+class ValueInput:
+    """One value to save: as typed in the form, read from a file, or given by a program."""
+
+    unit: AdminUnit
+    indicator: Indicator
+    raw: Any
+    note: str | None = None  # None keeps the stored note
+    expected_version: int | None = None  # the version the writer saw (0: none); None: whatever is stored
+    reason: str = ""  # required to change an approved value
+
+
+@dataclass
+class ValueRefused:
+    index: int  # position in the items given
+    item: ValueInput
+    error: Exception  # EntryError (StaleValue carries the current value) or InvalidValue
+
+    @property
+    def message(self) -> str:
+        return getattr(self.error, "message", None) or str(self.error)
+
+
+class ValuesRefused(EntryError):
+    """Values refused; with `partial=False` nothing at all was written."""
+
+    def __init__(self, refused: list[ValueRefused]):
+        super().__init__("\n".join(r.message for r in refused))
+        self.refused = refused
+
+
+@dataclass
+class ValuesSaved:
+    saved: list[IndicatorValue] = field(default_factory=list)
+    unchanged: int = 0
+    refused: list[ValueRefused] = field(default_factory=list)  # only with partial=True
+    units: list[AdminUnit] = field(default_factory=list)
+
+
+class PeriodClash(EntryError):
+    """The unit already reports for another period ending the same day."""
+
+
+# PostgreSQL advisory locks serialising a period lock with the writes it must stop: writers hold the
+# (period, province) and (period, everywhere) keys shared, so they never wait for one another; locking a
+# period takes the key exclusively, so it waits for the writes in flight and the next writes wait for it,
+# then read the lock and refuse.
+_WRITE_GUARD = 0x4E544D  # "NTM"
+_EVERYWHERE = "*"
+
+
+def _guard_key(period_id: int, province: str) -> int:
+    return zlib.crc32(f"{period_id}:{province}".encode()) - 2**31
+
+
+def _guard(period: ReportingPeriod, provinces: Iterable[str], *, exclusive: bool) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite lets one writing transaction at a time into the whole database
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    keys = sorted({_guard_key(period.pk, code) for code in provinces})
+    with connection.cursor() as cur:
+        for key in keys:
+            cur.execute(f"SELECT {function}(%s, %s)", [_WRITE_GUARD, key])  # noqa: S608 (a fixed name)
+
+
+def _locked_provinces(period: ReportingPeriod, provinces: set[str]) -> set[str]:
+    """Read inside the transaction, after the guard: the provinces (of those given) where the period is locked."""
+    fresh = ReportingPeriod.objects.filter(pk=period.pk).values_list("locked", flat=True).first()
+    if fresh:
+        return set(provinces)
+    return set(
+        PeriodLock.objects.filter(period=period, province__code__in=provinces).values_list("province__code", flat=True)
+    )
+
+
+def _clashes(period: ReportingPeriod, unit_ids: set[int]) -> dict[int, ReportingPeriod]:
+    """Units that already report for another period ending the same day (one report per unit per end date)."""
+    rows = (
+        IndicatorValue.objects.filter(unit_id__in=unit_ids, period__end=period.end)
+        .exclude(period=period)
+        .values_list("unit_id", "period_id")
+        .distinct()
+    )
+    periods = {p.pk: p for p in ReportingPeriod.objects.filter(pk__in={pk for _u, pk in rows})}
+    out: dict[int, ReportingPeriod] = {}
+    for unit_id, period_id in rows:
+        if unit_id not in out or periods[period_id].code < out[unit_id].code:
+            out[unit_id] = periods[period_id]
+    return out
+
+
+def period_clash_message(unit: AdminUnit, period: ReportingPeriod, other: ReportingPeriod) -> str:
+    return _(
+        "%(unit)s đã có báo cáo kỳ %(other)s, kết thúc cùng ngày %(end)s với kỳ %(period)s: mỗi đơn vị chỉ có một "
+        "báo cáo cho một ngày kết thúc kỳ. Nhập vào kỳ %(other)s."
+    ) % {"unit": unit.name, "other": other.code, "period": period.code, "end": period.end.strftime("%d/%m/%Y")}
+
+
+_Planned = tuple  # (index, item, number, boolean, note or None, reason)
+
+
+def _values_read(
+    *, period: ReportingPeriod, items: Sequence[ValueInput], catalog: Catalog, convention: str | None
+) -> tuple[list[ValueRefused], list[_Planned]]:
+    """Read and check every value without writing anything: kind, plausible range, rule sets, note."""
+    refused: list[ValueRefused] = []
+    planned: list[_Planned] = []
+    editable: dict[int, dict[int, Indicator]] = {}
+    for index, item in enumerate(items):
+        unit, indicator = item.unit, item.indicator
+        if unit.pk not in editable:
+            editable[unit.pk] = {i.id: i for e in catalog.applicable(unit, period) for i in e.indicators}
+        try:
+            if indicator.id not in editable[unit.pk]:
+                editable_indicator(unit=unit, period=period, indicator=indicator, catalog=catalog)
+            if indicator.derived:
+                raise NotEditable(_("Chỉ tiêu %(code)s được tính tự động, không nhập tay.") % {"code": indicator.code})
+            parsed = value_parse(indicator, item.raw, convention=convention)
+            note = None if item.note is None else item.note.strip()
+            if note is not None and len(note) > NOTE_MAX:
+                raise InvalidValue(_("Ghi chú dài quá %(n)d ký tự.") % {"n": NOTE_MAX})
+        except (EntryError, InvalidValue) as exc:
+            refused.append(ValueRefused(index, item, exc))
+            continue
+        number = None if indicator.kind == ValueKind.BOOL else parsed
+        boolean = parsed if indicator.kind == ValueKind.BOOL else None
+        planned.append((index, item, number, boolean, note, (item.reason or "").strip()[:REASON_MAX]))
+    return refused, planned
+
+
+def values_check(
+    *,
+    period: ReportingPeriod,
+    items: Sequence[ValueInput],
+    catalog: Catalog | None = None,
+    convention: str | None = VI,
+) -> list[ValueRefused]:
+    """What `values_save` would refuse before touching the database (to report every bad cell of a file at once)."""
+    refused, _planned = _values_read(period=period, items=items, catalog=catalog or Catalog(), convention=convention)
+    return refused
+
+
+def values_save(
+    *,
+    user,
+    period: ReportingPeriod,
+    items: Sequence[ValueInput],
+    source: str,
+    action: str = ValueChange.Action.SAVE,
+    catalog: Catalog | None = None,
+    convention: str | None = VI,
+    partial: bool = False,
+) -> ValuesSaved:
+    """The one way values are written: the entry form, the Excel upload, `import_values` and any API.
+
+    Every value is read and checked first (kind, plausible range, rule sets of the unit, note length), then,
+    in one transaction that holds the period against a lock taken meanwhile: the lock is read, a unit that
+    already reports for another period ending the same day is refused, each value is compared with the
+    stored one (its version when the writer says which it saw; an approved value needs a reason and goes
+    back to review), written with its history (`source`: form / excel / command / api), and the recompute of
+    the units is queued once. With `partial` the good values are saved and the refused ones returned;
+    otherwise any refusal raises `ValuesRefused` and nothing is written. A locked period raises
+    `PeriodLocked` either way.
+    """
+    catalog = catalog or Catalog()
+    refused, planned = _values_read(period=period, items=items, catalog=catalog, convention=convention)
+    if refused and not partial:
+        raise ValuesRefused(refused)
+    result = ValuesSaved(refused=refused)
+    if not planned:
+        return result
+    if not period.pk:
+        period = ReportingPeriod.objects.for_code(period.code)
+    units = {item.unit.pk: item.unit for _i, item, *_rest in planned}
+    provinces = {province_code(u) for u in units.values()}
+    with transaction.atomic():
+        _guard(period, provinces | {_EVERYWHERE}, exclusive=False)
+        locked = _locked_provinces(period, provinces)
+        if locked:
+            names = sorted(u.name for u in units.values() if province_code(u) in locked)
+            raise PeriodLocked(
+                _(
+                    "Kỳ báo cáo %(p)s đã khóa: không nhận thay đổi (%(units)s). Liên hệ văn phòng điều phối tỉnh nếu "
+                    "cần mở lại."
+                )
+                % {"p": period.code, "units": ", ".join(names[:5]) + ("…" if len(names) > 5 else "")}
+            )
+        clashes = _clashes(period, set(units))
+        current = {
+            (v.unit_id, v.indicator_id): v
+            for v in IndicatorValue.objects.select_for_update(of=("self",))
+            .select_related("indicator", "updated_by")
+            .filter(period=period, unit_id__in=list(units), indicator_id__in={i.indicator.id for _x, i, *_r in planned})
+        }
+        late: list[ValueRefused] = []
+        writes: list[tuple[int, ValueInput, Decimal | None, bool | None, str | None, str, IndicatorValue | None]] = []
+        for index, item, number, boolean, note, reason in planned:
+            try:
+                if item.unit.pk in clashes:
+                    raise PeriodClash(period_clash_message(item.unit, period, clashes[item.unit.pk]))
+                stored = current.get((item.unit.pk, item.indicator.id))
+                if stored is None:
+                    if item.expected_version not in (None, 0):
+                        raise _stale(None)
+                elif (stored.number, stored.boolean, stored.note) == (
+                    number,
+                    boolean,
+                    stored.note if note is None else note,
+                ):
+                    result.unchanged += 1  # nothing to change, whoever saved last: the two agree
+                    continue
+                elif item.expected_version is not None and stored.version != item.expected_version:
+                    raise _stale(stored)
+                elif stored.status == ValueStatus.APPROVED and not reason:
+                    raise ReasonRequired(_("Giá trị đã được duyệt: ghi lý do thay đổi. Giá trị sẽ được gửi duyệt lại."))
+            except EntryError as exc:
+                late.append(ValueRefused(index, item, exc))
+                continue
+            writes.append((index, item, number, boolean, note, reason, stored))
+        if late and not partial:
+            raise ValuesRefused(late)
+        result.refused.extend(late)
+        reopened: set[int] = set()
+        for index, item, number, boolean, note, reason, stored in writes:
+            if stored is None:
+                value = IndicatorValue(
+                    unit=item.unit,
+                    indicator=item.indicator,
+                    period=period,
+                    number=number,
+                    boolean=boolean,
+                    note=note or "",
+                    status=ValueStatus.DRAFT,
+                    version=1,
+                    updated_by=user if getattr(user, "is_authenticated", False) else None,
+                )
+                try:
+                    with transaction.atomic():
+                        value.save()
+                except IntegrityError:  # someone created it in the meantime
+                    error = _stale(
+                        IndicatorValue.objects.select_related("indicator", "updated_by")
+                        .filter(unit=item.unit, indicator=item.indicator, period=period)
+                        .first()
+                    )
+                    if not partial:
+                        raise ValuesRefused([ValueRefused(index, item, error)])
+                    result.refused.append(ValueRefused(index, item, error))
+                    continue
+                _record(value, action=action, user=user, old=(None, None, "", ""), reason=reason, source=source)
+                result.saved.append(value)
+                continue
+            old = _state(stored)
+            stored.number, stored.boolean = number, boolean
+            if note is not None:
+                stored.note = note
+            if stored.status == ValueStatus.APPROVED:
+                stored.status = ValueStatus.SUBMITTED  # changed after approval: back to review
+                if item.unit.pk not in reopened:
+                    _reopen_submission(unit=item.unit, period=period, user=user)
+                    reopened.add(item.unit.pk)
+            elif stored.status == ValueStatus.RETURNED:
+                stored.status = ValueStatus.DRAFT  # the reason stays visible until it is sent again
+            stored.version += 1
+            stored.updated_by = user if getattr(user, "is_authenticated", False) else None
+            stored.is_demo = False
+            stored.save()
+            _record(stored, action=action, user=user, old=old, reason=reason, source=source)
+            result.saved.append(stored)
+        changed_units = {v.unit_id for v in result.saved}
+        result.units = [units[pk] for pk in sorted(changed_units)]
+        if result.units:
+            queue_recompute(period=period, units=result.units)
+    return result
+
+
 def value_save(
     *,
     user,
@@ -174,75 +437,26 @@ def value_save(
     reason: str = "",
     catalog: Catalog | None = None,
     action: str = ValueChange.Action.SAVE,
+    source: str = ValueChange.Source.FORM,
 ) -> IndicatorValue | None:
-    """Save one typed value (a draft). Returns the value, or None when nothing differs from what is stored.
+    """Save one typed value (a draft) through `values_save`. Returns the value, or None when nothing differs.
 
     `expected_version` is the version the official saw (0: there was no value): anything else is refused with the
-    current value. An approved value changes only with a reason, and goes back to review.
+    current value. An approved value changes only with a reason, and goes back to review. Raises the refusal
+    itself (InvalidValue, StaleValue, ReasonRequired, NotEditable, PeriodLocked, PeriodClash).
     """
-    catalog = catalog or Catalog()
-    editable_indicator(unit=unit, period=period, indicator=indicator, catalog=catalog)
-    parsed = parse_value(indicator.kind, raw)  # InvalidValue carries the message for the field
-    number = None if indicator.kind == ValueKind.BOOL else parsed
-    boolean = parsed if indicator.kind == ValueKind.BOOL else None
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise InvalidValue(_("Ghi chú dài quá %(n)d ký tự.") % {"n": NOTE_MAX})
-    reason = (reason or "").strip()[:REASON_MAX]
-    with transaction.atomic():
-        _check_open(period, unit)
-        current = (
-            IndicatorValue.objects.select_for_update(of=("self",))
-            .select_related("indicator", "updated_by")
-            .filter(unit=unit, indicator=indicator, period=period)
-            .first()
+    try:
+        result = values_save(
+            user=user,
+            period=period,
+            items=[ValueInput(unit, indicator, raw, note or "", expected_version, reason)],
+            source=source,
+            action=action,
+            catalog=catalog,
         )
-        if current is None:
-            if expected_version != 0:
-                raise _stale(None)
-            value = IndicatorValue(
-                unit=unit,
-                indicator=indicator,
-                period=period,
-                number=number,
-                boolean=boolean,
-                note=note,
-                status=ValueStatus.DRAFT,
-                version=1,
-                updated_by=user,
-            )
-            try:
-                with transaction.atomic():
-                    value.save()
-            except IntegrityError:  # someone created it in the meantime
-                raise _stale(
-                    IndicatorValue.objects.select_related("indicator", "updated_by")
-                    .filter(unit=unit, indicator=indicator, period=period)
-                    .first()
-                )
-            _record(value, action=action, user=user, old=(None, None, "", ""), reason=reason)
-            queue_recompute(period=period, units=[unit])
-            return value
-        if current.number == number and current.boolean == boolean and current.note == note:
-            return None  # nothing to change, whoever saved last: the two agree
-        if current.version != expected_version:
-            raise _stale(current)
-        if current.status == ValueStatus.APPROVED and not reason:
-            raise ReasonRequired(_("Giá trị đã được duyệt: ghi lý do thay đổi. Giá trị sẽ được gửi duyệt lại."))
-        old = _state(current)
-        current.number, current.boolean, current.note = number, boolean, note
-        if current.status == ValueStatus.APPROVED:
-            current.status = ValueStatus.SUBMITTED  # changed after approval: back to review
-            _reopen_submission(unit=unit, period=period, user=user)
-        elif current.status == ValueStatus.RETURNED:
-            current.status = ValueStatus.DRAFT  # the reason stays visible until it is sent again
-        current.version += 1
-        current.updated_by = user
-        current.is_demo = False
-        current.save()
-        _record(current, action=action, user=user, old=old, reason=reason)
-        queue_recompute(period=period, units=[unit])
-        return current
+    except ValuesRefused as exc:
+        raise exc.refused[0].error
+    return result.saved[0] if result.saved else None
 
 
 def _reopen_submission(*, unit: AdminUnit, period: ReportingPeriod, user) -> Submission:
@@ -265,7 +479,8 @@ def _set_status(value: IndicatorValue, *, status: str, action: str, user, reason
     value.version += 1
     value.updated_by = user
     value.save(update_fields=["status", "return_reason", "version", "updated_by", "updated_at"])
-    _record(value, action=action, user=user, old=old, reason=reason)
+    source = ValueChange.Source.FORM if action == ValueChange.Action.SUBMIT else ValueChange.Source.REVIEW
+    _record(value, action=action, user=user, old=old, reason=reason, source=source)
 
 
 def value_submit(*, user, value: IndicatorValue) -> IndicatorValue:
@@ -436,6 +651,9 @@ def period_lock(*, user, period: ReportingPeriod, province: AdminUnit | None, lo
     elif not rights.can_coordinate(province):
         raise PermissionDenied(_("Bạn chỉ được khóa kỳ báo cáo của tỉnh mình."))
     with transaction.atomic():
+        # Waits for the writes in flight in this province (or anywhere, for a nationwide lock); the writes
+        # that come next wait for this transaction and then find the lock.
+        _guard(period, [province.code if province is not None else _EVERYWHERE], exclusive=True)
         period = ReportingPeriod.objects.select_for_update(of=("self",)).get(pk=period.pk)
         if province is None:
             period.locked = locked

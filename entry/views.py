@@ -27,12 +27,12 @@ from criteria.models import (
     IndicatorValue,
     PeriodLock,
     ReportingPeriod,
+    ValueChange,
     ValueStatus,
     locked_in_any,
     parse_period_code,
 )
 from criteria.tiers import PERIOD_ORDER_LATEST_FIRST
-from criteria.values import InvalidValue
 from ntm_tracker.tabular import FileRejected
 
 from . import excel, selectors, services
@@ -152,29 +152,34 @@ def entry_unit(request, code, period):
     saved = 0
     if changed:
         current_period = _period(period, create=True)
-    for item in changed:
-        row = on_page[item.indicator_id]
+    if changed:
         try:
-            result = services.value_save(
+            result = services.values_save(
                 user=request.user,
-                unit=unit,
-                indicator=row.indicator,
                 period=current_period,
-                raw=item.raw,
-                note=item.note,
-                expected_version=item.version,
-                reason=item.reason,
+                items=[
+                    services.ValueInput(
+                        unit=unit,
+                        indicator=on_page[item.indicator_id].indicator,
+                        raw=item.raw,
+                        note=item.note,
+                        expected_version=item.version,
+                        reason=item.reason,
+                    )
+                    for item in changed
+                ],
+                source=ValueChange.Source.FORM,
                 catalog=catalog,
+                partial=True,
             )
-        except services.StaleValue as exc:
-            errors[item.indicator_id] = (item, exc.message, exc.current)
-        except services.PeriodLocked as exc:
+        except services.EntryError as exc:  # the period was locked meanwhile, or the unit reports another period
             messages.error(request, exc.message)
-            break
-        except (InvalidValue, services.EntryError) as exc:
-            errors[item.indicator_id] = (item, getattr(exc, "message", str(exc)), None)
         else:
-            saved += result is not None
+            saved = len(result.saved)
+            for refused in result.refused:
+                item = changed[refused.index]
+                current = refused.error.current if isinstance(refused.error, services.StaleValue) else None
+                errors[item.indicator_id] = (item, refused.message, current)
     if foreign:
         messages.error(
             request,

@@ -313,7 +313,7 @@ def test_villages_empty_file_and_wrong_type(tree, tmp_path):
     assert _reject(_csv(tmp_path, "\n\n")) == ["Dòng 1, cột «tệp»: Tệp trống: không có dòng tiêu đề."]
     other = tmp_path / "thon.pdf"
     other.write_bytes(b"%PDF-1.4")
-    assert _reject(other) == ["Dòng 1, cột «tệp»: Chỉ nhận tệp .csv hoặc .xlsx."]
+    assert _reject(other) == ["Dòng 1, cột «tệp»: Chỉ nhận tệp .xlsx, .ods hoặc .csv."]
 
 
 def test_bad_file_exits_non_zero_from_the_command_line(tree, tmp_path, capsys, monkeypatch):

@@ -62,7 +62,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(small_world, tmp_path)
         "99999,1.1,50\n"  # unknown unit
         "91001,1.1,50\n"  # ambiguous: 1.1 is in t-ntm and t-nc
         "91002,2.1,abc\n"  # not a number
-        "91002,2.1,120\n"  # duplicate row of the line above? no: previous row was rejected, this one is > 100
+        "91002,2.1,120\n"  # the same unit and indicator as the line above
         "91003,9.9,1\n"  # not in the unit's sets
         "911,DK2,50\n",  # derived
     )
@@ -70,12 +70,12 @@ def test_every_bad_row_is_reported_and_nothing_is_written(small_world, tmp_path)
         run("import_values", path, "--period", "2023")
     message = str(excinfo.value)
     assert "không có giá trị nào được lưu (6 lỗi)" in message
-    assert "Dòng 3, cột «unit_code»: không có đơn vị mã '99999'" in message
-    assert "Dòng 4, cột «indicator_code»: mã '1.1' có trong nhiều bộ tiêu chí" in message
-    assert "Dòng 5, cột «value»: 'abc' không phải là số." in message
-    assert "Dòng 6, cột «value»: Tỷ lệ phải từ 0 đến 100" in message
-    assert "Dòng 7, cột «indicator_code»: chỉ tiêu '9.9' không thuộc" in message
-    assert "Dòng 8, cột «indicator_code»: chỉ tiêu 'DK2' được tính tự động" in message
+    assert "Dòng 3, cột «A (unit_code)»: không có đơn vị mã '99999'" in message
+    assert "Dòng 4, cột «B (indicator_code)»: mã '1.1' có trong nhiều bộ tiêu chí" in message
+    assert "Dòng 5, cột «C (value)»: 'abc' không phải là số." in message
+    assert "Dòng 6, cột «B (indicator_code)»: trùng với dòng 5" in message
+    assert "Dòng 7, cột «B (indicator_code)»: chỉ tiêu '9.9' không thuộc" in message
+    assert "Dòng 8, cột «B (indicator_code)»: chỉ tiêu 'DK2' được tính tự động" in message
     assert IndicatorValue.objects.count() == 0
 
 

@@ -597,3 +597,25 @@ def test_admin_shows_a_loaded_set_read_only(client, django_user_model):
     assert client.get("/admin/criteria/ruleset/add/").status_code == 403
     assert client.post(f"/admin/criteria/ruleset/{rule_set.pk}/delete/", {"post": "yes"}).status_code == 403
     assert RuleSet.objects.filter(pk=rule_set.pk).exists()
+
+
+def test_a_declared_plausible_range_is_loaded_and_checked(tmp_path):
+    doc = minimal()
+    _indicator(doc)["range"] = {"min": 5, "max": 95}
+    load_rule_set_file(write(tmp_path, doc))
+    assert Indicator.objects.get(code="1.1").plausible_range == {"min": 5, "max": 95}
+    assert Indicator.objects.get(code="1.2").plausible_range is None  # the kind's default applies
+    for bad, reason in (
+        ({"min": 50, "max": 10}, "min lớn hơn max"),
+        ({"max": 150}, "tỷ lệ chỉ từ 0 đến 100"),
+        ({"max": "nhiều"}, "phải là một số"),
+        ({"low": 1}, "khóa không hợp lệ"),
+    ):
+        broken = minimal(code="test-bad")
+        _indicator(broken)["range"] = bad
+        with pytest.raises(LoaderError, match=reason):
+            load_rule_set_file(write(tmp_path, broken, name="bad.yaml"))
+    broken = minimal(code="test-bad")
+    _indicator(broken, 1)["range"] = {"min": 0}
+    with pytest.raises(LoaderError, match="chỉ tiêu Có/Không không có khoảng giá trị"):
+        load_rule_set_file(write(tmp_path, broken, name="bad.yaml"))

@@ -8,9 +8,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from criteria.importers import VALUE_ALIASES
 from criteria.models import IndicatorValue, ValueChange
 from entry import services
 from entry.excel import neutralise
+from ntm_tracker.tabular import normalise_header
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +31,14 @@ def template(client):
     return load_workbook(io.BytesIO(response.content))
 
 
+def canonical(sheet):
+    """The template's Vietnamese headers as the canonical column names."""
+    return [VALUE_ALIASES[normalise_header(c.value)] for c in sheet[1]]
+
+
 def rows_of(workbook):
     sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
+    header = canonical(sheet)
     return header, {r[2]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
 
 
@@ -45,7 +52,7 @@ def upload(client, workbook, name="nhap.xlsx"):
 
 def fill(workbook, code, column, value):
     sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
+    header = canonical(sheet)
     for row in sheet.iter_rows(min_row=2):
         if row[2].value == code:
             row[header.index(column)].value = value
@@ -65,6 +72,8 @@ def test_the_template_holds_indicators_targets_and_current_values(world, client)
     )
     header, rows = rows_of(template(client))
     assert header[:3] == ["unit_code", "rule_set", "indicator_code"]
+    sheet = template(client).worksheets[0]
+    assert [c.value for c in sheet[1]][:3] == ["Mã đơn vị", "Bộ tiêu chí", "Mã chỉ tiêu"]
     assert set(rows) == {"1.1", "1.2", "2.1", "2.2"}  # the derived condition is computed, not typed
     assert rows["1.1"]["target"] == "≥ 80%" and rows["1.1"]["value"] == 72.5 and rows["1.1"]["version"] == 1
     assert rows["1.1"]["note"] == '\'=HYPERLINK("http://x")'  # never a live formula
@@ -80,13 +89,13 @@ def test_a_filled_template_saves_every_changed_value(world, client):
     workbook = template(client)
     fill(workbook, "1.1", "value", "76,5")
     fill(workbook, "1.2", "value", "có")
-    fill(workbook, "2.2", "value", "76.611")
+    fill(workbook, "2.2", "value", "76,6")
     fill(workbook, "2.2", "note", "-theo điều tra")
     response = upload(client, workbook)
     assert response.status_code == 302
     stored = {v.indicator.code: v for v in IndicatorValue.objects.select_related("indicator")}
     assert stored["1.1"].number == Decimal("76.5") and stored["1.2"].boolean is True
-    assert stored["2.2"].number == Decimal("76611") and stored["2.2"].note == "-theo điều tra"
+    assert stored["2.2"].number == Decimal("76.6") and stored["2.2"].note == "-theo điều tra"
     assert set(ValueChange.objects.values_list("action", flat=True)) == {ValueChange.Action.IMPORT}
     # the same file again changes nothing
     assert upload(client, workbook).status_code == 302
@@ -104,10 +113,10 @@ def test_a_file_with_any_bad_cell_changes_nothing_and_names_every_cell(world, cl
     response = upload(client, workbook)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Dòng 2, cột «I (value)»: Tỷ lệ phải từ 0 đến 100" in html
-    assert "Dòng 4, cột «I (value)»: Số lượng phải là số nguyên không âm" in html
-    assert "Dòng 6, cột «C (indicator_code)»: chỉ tiêu &#x27;9.9&#x27; không thuộc" in html
-    assert "Dòng 7, cột «C (indicator_code)»" in html and "tự động" in html
+    assert "Dòng 2, cột «I (Giá trị)»: Tỷ lệ phải từ 0 đến 100" in html
+    assert "Dòng 4, cột «I (Giá trị)»: Số lượng phải là số nguyên không âm" in html
+    assert "Dòng 6, cột «C (Mã chỉ tiêu)»: bộ tiêu chí &#x27;t-khac&#x27; không áp dụng" in html
+    assert "Dòng 7, cột «C (Mã chỉ tiêu)»" in html and "tự động" in html
     assert not IndicatorValue.objects.exists()
 
 

@@ -46,7 +46,7 @@ def test_an_unchanged_value_writes_nothing(world):
     ("key", "raw", "stored"),
     [
         ("pct", "12,5", Decimal("12.5")),
-        ("amount", "76.611", Decimal("76611")),
+        ("amount", "76,6", Decimal("76.6")),
         ("count", "1.200", Decimal("1200")),
         ("yes", "có", True),
         ("yes", "không", False),

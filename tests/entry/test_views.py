@@ -138,16 +138,16 @@ def test_errors_show_next_to_the_field_and_every_other_field_keeps_what_was_type
     response = post_values(
         client,
         world["commune"],
-        {world["pct"]: ("150", "ghi chú giữ lại"), world["count"]: ("4", ""), world["amount"]: ("76.611", "")},
+        {world["pct"]: ("150", "ghi chú giữ lại"), world["count"]: ("4", ""), world["amount"]: ("76,6", "")},
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tỷ lệ phải từ 0 đến 100, nhận được 150." in html
     assert f'id="err-v{world["pct"].pk}"' in html
     assert 'value="150"' in html and "ghi chú giữ lại" in html
-    assert 'value="76.611"' in html  # saved, and shown back in Vietnamese notation
+    assert 'value="76,6"' in html  # saved, and shown back in Vietnamese notation
     stored = dict(IndicatorValue.objects.values_list("indicator__code", "number"))
-    assert stored == {"2.1": Decimal("4"), "2.2": Decimal("76611")}
+    assert stored == {"2.1": Decimal("4"), "2.2": Decimal("76.6")}
 
 
 def test_a_note_with_a_script_is_shown_escaped(world):
@@ -372,7 +372,7 @@ def test_import_values_reports_the_row_of_a_unit_in_a_locked_province_and_writes
     data = b"unit_code,indicator_code,value\n72001,1.1,90\n71001,1.1,85\n"
     with pytest.raises(FileRejected) as rejected:
         values_import(source=data, period=world["period"], filename="values.csv", rule_set_code="t-nc")
-    assert [(p.row, p.field) for p in rejected.value.problems] == [(3, "unit_code")]
+    assert [(p.row, p.field) for p in rejected.value.problems] == [(3, "A (unit_code)")]
     assert "đã khóa" in rejected.value.problems[0].reason
     assert not IndicatorValue.objects.exists()
 

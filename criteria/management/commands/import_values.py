@@ -7,14 +7,22 @@ from ntm_tracker.tabular import FileRejected
 
 
 class Command(BaseCommand):
-    help = _("Nhập giá trị chỉ tiêu từ tệp CSV/XLSX (cột unit_code, indicator_code, value; tùy chọn rule_set, note).")
+    help = _(
+        "Nhập giá trị chỉ tiêu từ tệp CSV/XLSX/ODS (cột unit_code, indicator_code, value hoặc Mã đơn vị, Mã chỉ tiêu, "
+        "Giá trị; tùy chọn rule_set, note, reason)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--period", required=True, help="2023, 2023-Q1…2023-Q4, 2023-6M, 2023-9M")
         parser.add_argument("--rule-set", default="", help=_("mã bộ tiêu chí khi mã chỉ tiêu trùng giữa các bộ"))
+        parser.add_argument(
+            "--reason",
+            default="",
+            help=_("lý do sửa các giá trị đã duyệt (khi dòng không ghi lý do); các giá trị đó được gửi duyệt lại"),
+        )
 
-    def handle(self, *args, file, period, rule_set, **options):
+    def handle(self, *args, file, period, rule_set, reason, **options):
         if rule_set:
             check_rule_set_code(rule_set)
         try:
@@ -24,7 +32,9 @@ class Command(BaseCommand):
             raise CommandError(_("Không mở được tệp %(f)s: %(e)s") % {"f": file, "e": exc.strerror})
         reporting_period = period_by_code(period, create=True)
         try:
-            result = values_import(source=data, filename=file, period=reporting_period, rule_set_code=rule_set)
+            result = values_import(
+                source=data, filename=file, period=reporting_period, rule_set_code=rule_set, reason=reason
+            )
         except FileRejected as exc:
             lines = [_("Tệp bị từ chối, không có giá trị nào được lưu (%(n)s lỗi):") % {"n": len(exc.problems)}]
             lines += [f"  {error}" for error in exc.problems]
