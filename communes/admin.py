@@ -10,8 +10,14 @@ class AdminUnitAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     # Over 10,000 units: a select box of all of them would not render.
     raw_id_fields = ("parent", "successor")
-    readonly_fields = ("path",)
     list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        # The tree is kept by services (merge, split, move: communes/services.py) that keep every `path` below
+        # right; a parent or code changed here would leave the subtree's paths, and its results, pointing nowhere.
+        if obj is None:
+            return ("path",)
+        return ("code", "parent", "path")
 
 
 @admin.register(Membership)

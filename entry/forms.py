@@ -79,3 +79,57 @@ class ReturnAllForm(forms.Form):
 
 class PeriodForm(forms.Form):
     period = forms.CharField(label=_("Kỳ báo cáo"), max_length=10, help_text=_("2024, 2024-Q1…Q4, 2024-6M, 2024-9M"))
+
+
+class ReviewDecisionsForm(forms.Form):
+    """A reviewer's decisions on the values waiting for review: for each value `d<id>` (approve / return / none),
+    `r<id>` (the reason, required to return) and `ver<id>` (the version the reviewer saw)."""
+
+    def __init__(self, data, *, waiting: dict[int, int]):
+        super().__init__(data)
+        self.waiting = waiting
+        for pk in waiting:
+            self.fields[f"d{pk}"] = forms.ChoiceField(
+                choices=[("", ""), ("approve", _("Duyệt")), ("return", _("Trả lại"))],
+                required=False,
+                error_messages={"invalid_choice": _("Quyết định không hợp lệ: chọn Duyệt hoặc Trả lại.")},
+            )
+            self.fields[f"r{pk}"] = forms.CharField(max_length=REASON_MAX, required=False, strip=True)
+            self.fields[f"ver{pk}"] = forms.CharField(required=False, strip=True)
+        # Decisions on values that are not waiting here (a stale page, or a forged id) are named, not ignored.
+        self.foreign = sorted(
+            key for key in data if key.startswith("d") and key[1:].isdigit() and int(key[1:]) not in waiting
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.foreign:
+            raise forms.ValidationError(
+                _("Có quyết định cho giá trị không chờ duyệt ở đây (đã được xử lý hoặc không thuộc hồ sơ này).")
+            )
+        for pk in self.waiting:
+            version = data.get(f"ver{pk}") or ""
+            if version and not (version.isascii() and version.isdigit() and len(version) < 10):
+                self.add_error(
+                    f"ver{pk}",
+                    _("Phiên bản «%(v)s» không hợp lệ: tải lại trang rồi quyết định lại.") % {"v": version[:20]},
+                )
+            if data.get(f"d{pk}") == "return" and not data.get(f"r{pk}"):
+                self.add_error(f"r{pk}", _("Trả lại cần ghi lý do để cán bộ xã biết cần sửa gì."))
+        return data
+
+    def decisions(self) -> dict[int, tuple[str, int, str]]:
+        """value id → (action, version seen, reason) for the values decided."""
+        out = {}
+        for pk, stored_version in self.waiting.items():
+            action = self.cleaned_data.get(f"d{pk}")
+            if action:
+                version = self.cleaned_data.get(f"ver{pk}")
+                out[pk] = (action, int(version) if version else stored_version, self.cleaned_data.get(f"r{pk}", ""))
+        return out
+
+    def message_for(self, pk: int) -> str:
+        for name in (f"d{pk}", f"r{pk}", f"ver{pk}"):
+            if name in self.errors:
+                return " ".join(self.errors[name])
+        return ""

@@ -37,7 +37,7 @@ from ntm_tracker.tabular import FileRejected
 
 from . import excel, selectors, services
 from .evidence import EvidenceRejected, evidence_add, evidence_remove
-from .forms import EvidenceForm, ExcelUploadForm, PeriodForm, ReturnAllForm, typed_values
+from .forms import EvidenceForm, ExcelUploadForm, PeriodForm, ReturnAllForm, ReviewDecisionsForm, typed_values
 
 
 def _unit(request, code: str) -> tuple[AdminUnit, Rights]:
@@ -432,6 +432,7 @@ def review_unit(request, code, period):
     return_form = ReturnAllForm()
     errors: dict[int, str] = {}
     posted: dict[int, tuple[str, str]] = {}
+    bad_request = False
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -458,29 +459,24 @@ def review_unit(request, code, period):
                     messages.success(request, _("Đã trả lại toàn bộ giá trị chờ duyệt."))
                     return redirect("review-unit", unit.code, period_obj.code)
             elif action == "decide":
-                decisions = {}
                 waiting = dict(IndicatorValue.objects.filter(unit=unit, period=period_obj).values_list("pk", "version"))
-                for key in request.POST:
-                    if not key.startswith("d") or not key[1:].isdigit():
-                        continue
-                    pk = int(key[1:])
-                    choice = request.POST.get(key)
-                    reason = request.POST.get(f"r{pk}", "").strip()
-                    posted[pk] = (choice, reason)
-                    if choice not in ("approve", "return") or pk not in waiting:
-                        continue
-                    if choice == "return" and not reason:
-                        errors[pk] = _("Trả lại cần ghi lý do để cán bộ xã biết cần sửa gì.")
-                    version = request.POST.get(f"ver{pk}") or "0"
-                    if not (version.isascii() and version.isdigit() and len(version) < 10):
-                        errors[pk] = _("Phiên bản «%(v)s» không hợp lệ: tải lại trang rồi quyết định lại.") % {
-                            "v": version[:20]
-                        }
-                        continue
-                    decisions[pk] = services.Decision(choice, int(version), reason)
-                if not decisions and not errors:
+                form = ReviewDecisionsForm(request.POST, waiting=waiting)
+                valid = form.is_valid()
+                for pk in waiting:
+                    posted[pk] = (request.POST.get(f"d{pk}", ""), request.POST.get(f"r{pk}", "").strip())
+                    if not valid and form.message_for(pk):
+                        errors[pk] = form.message_for(pk)
+                if not valid:
+                    for message in form.non_field_errors():
+                        messages.error(request, message)
+                    bad_request = True
+                elif not form.decisions():
                     messages.info(request, _("Chưa chọn duyệt hay trả lại giá trị nào."))
-                elif not errors:
+                else:
+                    decisions = {
+                        pk: services.Decision(choice, version, reason)
+                        for pk, (choice, version, reason) in form.decisions().items()
+                    }
                     services.submission_review(user=request.user, unit=unit, period=period_obj, decisions=decisions)
                     approved = sum(1 for d in decisions.values() if d.action == "approve")
                     messages.success(
@@ -488,6 +484,9 @@ def review_unit(request, code, period):
                         _("Đã duyệt %(a)d và trả lại %(r)d giá trị.") % {"a": approved, "r": len(decisions) - approved},
                     )
                     return redirect("review-unit", unit.code, period_obj.code)
+            elif action not in ("approve-all", "return-all"):
+                messages.error(request, _("Thao tác không hợp lệ."))
+                bad_request = True
         except services.EntryError as exc:
             messages.error(request, exc.message)
     page = selectors.review_page(unit=unit, period=period_obj, catalog=catalog)
@@ -495,8 +494,8 @@ def review_unit(request, code, period):
         row.error = errors.get(row.value.pk, "")
         row.decision, row.reason = posted.get(row.value.pk, ("", ""))
     if errors:
-        messages.error(request, _("Chưa lưu quyết định nào: có giá trị cần sửa (xem từng dòng)."))
-    status = 400 if errors or (return_form.is_bound and return_form.errors) else 200
+        messages.error(request, _("Chưa lưu quyết định nào: xem thông báo bên cạnh từng giá trị."))
+    status = 400 if errors or bad_request or (return_form.is_bound and return_form.errors) else 200
     return render(
         request,
         "entry/review.html",

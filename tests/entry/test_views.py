@@ -262,6 +262,38 @@ def test_save_and_submit_then_the_reviewer_returns_one_value_with_a_reason(world
     assert "Trả lại" in history and "huyen" in history
 
 
+@pytest.mark.parametrize(
+    ("field", "posted", "message"),
+    [
+        ("ver", "abc", "Phiên bản «abc» không hợp lệ: tải lại trang rồi quyết định lại."),
+        ("ver", "-1", "Phiên bản «-1» không hợp lệ"),
+        ("d", "maybe", "Quyết định không hợp lệ: chọn Duyệt hoặc Trả lại."),
+    ],
+)
+def test_a_malformed_review_post_answers_400_with_a_message_and_applies_nothing(world, field, posted, message):
+    post_values(client_for(world["official"]), world["commune"], {world["pct"]: ("90", "")}, action="submit")
+    pct = IndicatorValue.objects.get(indicator=world["pct"])
+    data = {"action": "decide", f"d{pct.pk}": "approve", f"ver{pct.pk}": pct.version}
+    data[f"{field}{pct.pk}"] = posted
+    response = client_for(world["reviewer"]).post(reverse("review-unit", args=["71001", "2023"]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert IndicatorValue.objects.get().status == ValueStatus.SUBMITTED
+
+
+def test_a_review_post_naming_a_value_of_another_unit_or_an_unknown_action_is_refused(world):
+    post_values(client_for(world["official"]), world["commune"], {world["pct"]: ("90", "")}, action="submit")
+    reviewer = client_for(world["reviewer"])
+    url = reverse("review-unit", args=["71001", "2023"])
+    forged = reviewer.post(url, {"action": "decide", "d999999": "approve", "ver999999": "1"})
+    assert forged.status_code == 400
+    assert "không chờ duyệt ở đây" in forged.content.decode()
+    unknown = reviewer.post(url, {"action": "explode"})
+    assert unknown.status_code == 400 and "Thao tác không hợp lệ." in unknown.content.decode()
+    assert IndicatorValue.objects.get().status == ValueStatus.SUBMITTED
+
+
 def test_an_approved_value_edited_without_a_reason_keeps_the_typed_value_and_asks_for_one(world):
     client = client_for(world["official"])
     post_values(client, world["commune"], {world["pct"]: ("90", "")}, action="submit")
