@@ -330,17 +330,27 @@ def _row_fragments(compiled: engine.CompiledRuleSet) -> tuple[list, list]:
     return fragments
 
 
-def _attainment_row(unit_id: int, rule_set_id: int, period_id: int, result: engine.Result, now) -> Row:
-    """The stored form of an engine result: the one place a Result becomes an Attainment row."""
+def _attainment_row(unit_id: int, rule_set_id: int, period_id: int, result: engine.Result, now, children=None) -> Row:
+    """The stored form of an engine result: the one place a Result becomes an Attainment row.
+
+    A condition computed from the children also stores the count behind its share ("have" of "total"), so
+    pages print "3/14 xã (21,43%)" from the stored row, never by recounting the children themselves."""
     indicators, criteria = _row_fragments(result.compiled)
     indicator_parts = []
+    specs = {code: spec for _n, code, spec in result.compiled.derived}
     for fragment, status, code in zip(indicators, result.statuses, result.compiled.codes, strict=True):
         if fragment.__class__ is dict:
             indicator_parts.append(fragment[status])
         else:  # derived: the value is the unit's own
             key, applied = fragment
             value = _dumps(_jsonable(result.values.get(code)))
-            indicator_parts.append(f'{key}:{{"status":"{status}"{applied},"value":{value}}}')
+            counts = ""
+            spec = specs.get(code) or {}
+            if spec.get("from") == "children" and children:
+                summary = children.get(engine.children_key(spec["rule_set"], spec["level"], spec.get("kinds")))
+                if summary is not None:
+                    counts = f',"have":{summary.attained},"total":{summary.total}'
+            indicator_parts.append(f'{key}:{{"status":"{status}"{applied},"value":{value}{counts}}}')
     return (
         unit_id,
         rule_set_id,
@@ -424,7 +434,7 @@ def _evaluate_level(
             ):
                 continue
             result = evaluator.compiled_for(entry, context).evaluate(own, unit_children, held, unapproved)
-            row = _attainment_row(unit.id, entry.rule_set.id, period.id, result, now)
+            row = _attainment_row(unit.id, entry.rule_set.id, period.id, result, now, unit_children)
             if result.attained:  # the next rung of the ladder may build on it
                 held.add(entry.code)
             rows.append(row)

@@ -481,30 +481,22 @@ def _submissions(rows: list[UnitRow], period: ReportingPeriod | None) -> None:
         by_unit[unit_id].submission = status
 
 
-def _derived_conditions(
-    indicators: list[Indicator], state: SubtreeState, status: dict, tiers_by_code: dict[str, str]
-) -> list[DerivedCondition]:
-    """The conditions computed from the children, with the count behind the share and what is still needed."""
+def _derived_conditions(indicators: list[Indicator], status: dict) -> list[DerivedCondition]:
+    """The conditions computed from the children, as the recompute stored them: the share, the count behind
+    it ("have" of "total") and how many more units the target needs. Nothing is recounted here."""
     out = []
     levels = {"commune": Level.COMMUNE, "district": Level.DISTRICT, "village": Level.VILLAGE}
     for indicator in indicators:
         spec = indicator.derived or {}
-        tier = tiers_by_code.get(spec.get("rule_set"))
-        level = levels.get(spec.get("level"))
         if spec.get("from") != "children":
             continue
-        kinds = set(spec.get("kinds") or ())
-        pool = []
-        if tier is not None and level is not None:
-            # the units the share counts, so the page can say "2 of 6" and how many more are needed
-            pool = [r for r in state.rows_at(level) if r.unit.valid_to is None and (not kinds or r.unit.kind in kinds)]
-        have = sum(1 for r in pool if tier_rank(r.standing.current) >= tier_rank(tier))
         entry = status.get(indicator.code) or {}
+        have, total = entry.get("have") or 0, entry.get("total") or 0
         target = (entry.get("target") or indicator.target or {}).get("value")
         target_value = float(target) if isinstance(target, int | float) else None
         needed = 0
-        if target_value is not None and pool:
-            needed = max(0, math.ceil(target_value * len(pool) / 100 - 1e-9) - have)
+        if target_value is not None and total:
+            needed = max(0, math.ceil(target_value * total / 100 - 1e-9) - have)
         out.append(
             DerivedCondition(
                 indicator=indicator,
@@ -512,9 +504,9 @@ def _derived_conditions(
                 share=entry.get("value"),
                 target=target_value,
                 have=have,
-                total=len(pool),
+                total=total,
                 needed=needed,
-                level=level or Level.COMMUNE,
+                level=levels.get(spec.get("level"), Level.COMMUNE),
             )
         )
     return out
@@ -546,7 +538,6 @@ def _own_results(state: SubtreeState, indicators: list[Indicator]) -> OwnResults
     }
     missing: list[MissingIndicator] = []
     derived: list[DerivedCondition] = []
-    tiers_by_code = {rs.code: rs.tier for rs in state.rule_sets.values()}
     for rs in own_sets:
         texts = {i.code: i for i in indicators if i.rule_set_id == rs.pk}
         missing.extend(
@@ -556,10 +547,7 @@ def _own_results(state: SubtreeState, indicators: list[Indicator]) -> OwnResults
         )
         derived.extend(
             _derived_conditions(
-                [i for i in indicators if i.rule_set_id == rs.pk and i.derived],
-                state,
-                own_status.get(rs.pk, {}),
-                tiers_by_code,
+                [i for i in indicators if i.rule_set_id == rs.pk and i.derived], own_status.get(rs.pk, {})
             )
         )
     return OwnResults(row=own, sets=own_sets, missing=missing, derived=derived)

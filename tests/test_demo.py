@@ -105,3 +105,43 @@ def test_random_passwords_are_printed_once_when_none_is_given(db):
     password = line.split()[-1]
     assert len(password) >= 10
     assert get_user_model().objects.get(username="demo-xa-dongtam").check_password(password)
+
+
+def test_the_district_and_province_pages_show_the_stored_figures_for_every_period(demo):
+    from communes.models import Level
+    from reports.dashboards import district_dashboard, province_dashboard, subtree_periods
+
+    checked = 0
+    for unit in AdminUnit.objects.filter(
+        level__in=[Level.DISTRICT, Level.PROVINCE], attainments__isnull=False
+    ).distinct():
+        build = district_dashboard if unit.level == Level.DISTRICT else province_dashboard
+        for period in subtree_periods(unit):
+            board = build(unit=unit, period_code=period.code)
+            own = board.own
+            stored = (
+                {
+                    a.rule_set_id: a
+                    for a in Attainment.objects.filter(unit=unit, period=own.row.cells[own.sets[0].pk].period)
+                }
+                if own.sets
+                else {}
+            )
+            for cell in own.cells:
+                row = stored[cell.rule_set.pk]
+                assert (cell.criteria_met, cell.indicators_met, cell.conditions_met, cell.attained) == (
+                    row.criteria_met,
+                    row.indicators_met,
+                    row.conditions_met,
+                    row.attained,
+                ), (unit.code, period.code)
+            for condition in own.derived:
+                row = stored[condition.indicator.rule_set_id]
+                status = row.indicator_status[condition.indicator.code]
+                assert condition.share == status.get("value"), (unit.code, period.code)
+                assert (condition.have, condition.total) == (status.get("have", 0), status.get("total", 0))
+                if condition.total:
+                    # "2/6 xã (33,33%)": the count and the share printed side by side are the same figure
+                    assert round(100 * condition.have / condition.total, 2) == pytest.approx(condition.share)
+                checked += 1
+    assert checked >= 4
