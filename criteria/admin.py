@@ -67,7 +67,20 @@ class RuleSetAdmin(admin.ModelAdmin):
 class RecognitionForm(forms.ModelForm):
     class Meta:
         model = Recognition
-        fields = ("unit", "rule_set", "decision_number", "decision_date", "authority", "revoked_on", "note", "is_demo")
+        fields = (
+            "unit",
+            "rule_set",
+            "kind",
+            "decision_number",
+            "decision_date",
+            "authority",
+            "signer",
+            "revoked_on",
+            "revocation_number",
+            "revocation_reason",
+            "note",
+            "is_demo",
+        )
 
     def clean(self):
         data = super().clean()
@@ -80,6 +93,8 @@ class RecognitionForm(forms.ModelForm):
         revoked, decided = data.get("revoked_on"), data.get("decision_date")
         if revoked and decided and revoked < decided:
             self.add_error("revoked_on", _("Ngày thu hồi trước ngày quyết định."))
+        if revoked and not (data.get("revocation_reason") or "").strip():
+            self.add_error("revocation_reason", _("Thu hồi cần ghi lý do."))
         return data
 
 

@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from communes.models import AdminUnit
 from criteria.catalog import Catalog
 from criteria.importers import VALUE_COLUMNS, ImportResult, values_import
+from criteria.importers import _unneutralise as _unneutralise  # noqa: F401 - the OCOP import reads it from here
 from criteria.models import ReportingPeriod, ValueChange, ValueKind
 from criteria.values import DEFAULT_RANGES, format_number
 from ntm_tracker.tabular import UPLOAD_LIMITS
