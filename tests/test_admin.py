@@ -56,6 +56,7 @@ def _recognition_data(world, unit):  # noqa: F811
     return {
         "unit": unit.pk,
         "rule_set": world["pct"].rule_set_id,
+        "kind": "decision",
         "decision_number": "123/QĐ-UBND",
         "decision_date": "2023-05-01",
         "authority": "UBND tỉnh",
