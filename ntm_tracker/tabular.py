@@ -155,6 +155,10 @@ def read_table(
         raise TableError(_too_big(limits))
     if name.endswith(".xls") and not data.startswith(b"PK"):
         raise TableError(_("Tệp .xls (Excel 97-2003) không được nhận: lưu lại thành .xlsx hoặc .ods rồi gửi lại."))
+    if name.endswith(".xlsx") and not data.startswith(b"PK"):
+        raise TableError(_("Không đọc được tệp Excel (.xlsx)."))
+    if name.endswith(".ods") and not data.startswith(b"PK"):
+        raise TableError(_("Không đọc được tệp bảng tính OpenDocument (.ods)."))
     if data.startswith(b"PK"):
         fmt, cells = _zip_rows(data, name, limits)
         delimiter = ""
