@@ -7,6 +7,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,12 +29,17 @@ def _change(value: int | None) -> str:
 
 
 class UnitColumn(tables.Column):
-    def render(self, value, record):
+    def render(self, value, record, table=None):
         unit = record["unit"]
         note = record.get("period_note")
         extra = format_html(' <span class="muted small">({})</span>', note.label) if note else ""
         demo = format_html(' <span class="badge badge-demo">{}</span>', _("mẫu")) if unit.is_demo else ""
-        return format_html('<a href="{}">{}</a>{}{}', reverse("unit-detail", args=[unit.code]), unit.name, extra, demo)
+        url = reverse("unit-detail", args=[unit.code])
+        # the drill-down keeps the period chosen on the district page
+        period = getattr(getattr(table, "request", None), "GET", {}).get("period")
+        if period:
+            url += "?" + urlencode({"period": period})
+        return format_html('<a href="{}">{}</a>{}{}', url, unit.name, extra, demo)
 
     def value(self, value, record):
         return record["unit"].name

@@ -452,3 +452,12 @@ def test_the_province_page_brings_its_first_chart_as_svg(client, users):
     counts = [int(n) for n in re.findall(r"<title>[^<]*: (\d+)</title></rect>", svg)]
     assert sum(counts) == sum(sum(trace["x"]) for trace in tiers)
     assert "style=" not in svg and "," not in re.search(r'viewBox="([^"]*)"', svg).group(1)
+
+
+def test_the_drill_down_keeps_the_chosen_period(client, users):
+    province = page(client, users["demo-tinh-quangninh"], PROVINCE, period="2023-6M").content.decode()
+    assert f'href="/units/{BINH_LIEU}/?period=2023-6M"' in province
+    district = page(client, users["demo-huyen-binhlieu"], BINH_LIEU, period="2023-6M").content.decode()
+    assert f'href="/units/{DONG_TAM}/?period=2023-6M"' in district
+    # without a chosen period the links stay plain (the latest period is shown)
+    assert f'href="/units/{BINH_LIEU}/"' in page(client, users["demo-tinh-quangninh"], PROVINCE).content.decode()
