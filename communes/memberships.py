@@ -58,3 +58,23 @@ def membership_revoke(*, rights: Rights, membership: Membership, acting_user) ->
     if membership.user_id == acting_user.pk and membership.role == Role.PROVINCIAL_COORDINATOR:
         raise MembershipError(_("Bạn không thể tự thu hồi vai trò điều phối của mình."))
     membership.delete()
+
+
+def account_create(*, rights: Rights, username: str, email: str = "") -> tuple:
+    """A new account without a password, for a coordinator or administrator to give a role to: the person sets
+    the password through the one-use link returned as (user, uidb64, token)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if not (rights.is_admin or rights.coordinator_paths):
+        raise MembershipError(_("Chỉ văn phòng điều phối tỉnh được tạo tài khoản."))
+    users = get_user_model()
+    username = username.strip()
+    if users.objects.filter(username__iexact=username).exists():
+        raise MembershipError(_("Đã có tài khoản «%(u)s»: bỏ chọn «Tạo tài khoản mới».") % {"u": username}, "username")
+    user = users(username=username, email=email.strip())
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user, urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)

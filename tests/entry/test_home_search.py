@@ -65,3 +65,72 @@ def test_home_tells_the_reviewer_what_waits_and_drops_a_locked_period(world):
     services.period_lock(user=world["coordinator"], period=world["period"], province=world["province"])
     html = client_for(world["official"]).get(reverse("home")).content.decode()
     assert "đang mở để nhập liệu" not in html and "đã khóa tại Tỉnh Thử" in html
+
+
+def test_the_coordinator_picks_the_unit_of_a_role_from_a_search(world):
+    from communes.models import Membership, Role
+
+    coordinator = client_for(world["coordinator"])
+    html = coordinator.get(reverse("memberships") + "?unit_q=dong thu").content.decode()
+    assert 'name="unit_code" value="71001"' in html and "Xã Đồng Thử" in html
+    # units outside the province are never offered
+    html = coordinator.get(reverse("memberships") + "?unit_q=72001").content.decode()
+    assert 'name="unit_code"' not in html and "Không tìm thấy đơn vị nào" in html
+    response = coordinator.post(
+        reverse("memberships"),
+        {"unit_q": "dong thu", "unit_code": "71001", "username": "huyen2", "role": Role.COMMUNE_OFFICIAL},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(user__username="huyen2", unit__code="71001").exists()
+
+
+def test_revoking_asks_first_and_the_coordinators_own_row_has_no_button(world):
+    html = client_for(world["coordinator"]).get(reverse("memberships")).content.decode()
+    own = html[html.index("dieuphoi</td>") - 200 : html.index("dieuphoi</td>") + 300]
+    assert "(vai trò của bạn)" in own and "Thu hồi</button>" not in own
+    assert 'data-confirm="Thu hồi vai trò Cán bộ xã của xa tại Xã Đồng Thử?"' in html
+    assert client_for(world["official"]).get(reverse("memberships")).status_code == 403
+
+
+def test_the_coordinator_creates_an_account_and_its_holder_sets_the_password(world):
+    import re
+
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    from communes.models import Membership, Role
+
+    coordinator = client_for(world["coordinator"])
+    response = coordinator.post(
+        reverse("memberships"),
+        {
+            "unit_q": "71002",
+            "unit_code": "71002",
+            "username": "can-bo-moi",
+            "create": "on",
+            "email": "moi@example.vn",
+            "role": Role.COMMUNE_OFFICIAL,
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert Membership.objects.filter(user__username="can-bo-moi", unit__code="71002").exists()
+    assert not get_user_model().objects.get(username="can-bo-moi").has_usable_password()
+    link = re.search(r"(/password/set/[^/]+/[^/\s<]+/)", html).group(1)
+    assert link in mail.outbox[0].body and mail.outbox[0].to == ["moi@example.vn"]
+    holder = Client()
+    form = holder.get(link, follow=True)
+    assert "Đặt mật khẩu" in form.content.decode()
+    done = holder.post(
+        form.redirect_chain[-1][0], {"new_password1": "Dong-Thu-2025!", "new_password2": "Dong-Thu-2025!"}
+    )
+    assert done.status_code == 302
+    assert get_user_model().objects.get(username="can-bo-moi").check_password("Dong-Thu-2025!")
+    # the link works once
+    assert "không hợp lệ" in Client().get(link, follow=True).content.decode()
+    # an existing name is refused next to the field, and nothing is created
+    again = coordinator.post(
+        reverse("memberships"),
+        {"unit_q": "71002", "unit_code": "71002", "username": "xa", "create": "on", "role": Role.COMMUNE_OFFICIAL},
+    )
+    assert again.status_code == 400 and "Đã có tài khoản «xa»" in again.content.decode()
