@@ -16,7 +16,6 @@ function of the values, so a retried run ends with the rows a clean run would ha
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import threading
@@ -27,7 +26,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import ATTRIBUTES, AdminUnit
@@ -89,14 +87,6 @@ class RecomputeStats:
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _valid_on(day: dt.date) -> Q:
-    return valid_on_filter(day)
-
-
-def _recognised_on(day: dt.date) -> Q:
-    return recognised_on_filter(day)
 
 
 # What evaluating a unit reads of it (rule-set scope, region, attributes); the rest is not loaded.
@@ -179,7 +169,7 @@ def _lock_units(period_id: int, unit_ids: Iterable[int]) -> None:
 def _held_by_recognition(unit_ids: list[int], period: ReportingPeriod) -> dict[int, set[str]]:
     held: dict[int, set[str]] = defaultdict(set)
     for chunk in _chunks(unit_ids):
-        rows = Recognition.objects.filter(_recognised_on(period.end), unit_id__in=chunk)
+        rows = Recognition.objects.filter(recognised_on_filter(period.end), unit_id__in=chunk)
         for unit_id, code in rows.values_list("unit_id", "rule_set__code"):
             held[unit_id].add(code)
     return held
@@ -255,7 +245,7 @@ def _children_summaries(
             continue
         link = "__".join(["parent"] * depth)
         child_entry = catalog.get(spec["rule_set"])
-        eligible = AdminUnit.objects.filter(_valid_on(period.end), level=child_level, **{f"{link}__in": unit_ids})
+        eligible = AdminUnit.objects.filter(valid_on_filter(period.end), level=child_level, **{f"{link}__in": unit_ids})
         if spec.get("kinds"):
             eligible = eligible.filter(kind__in=spec["kinds"])
         totals: dict[int, int] = defaultdict(int)
@@ -273,7 +263,7 @@ def _children_summaries(
         for child_id, is_attained in rows:
             meets[child_id] = is_attained
         recognised = Recognition.objects.filter(
-            _recognised_on(period.end), rule_set__code=spec["rule_set"], **{f"unit__{link}__in": unit_ids}
+            recognised_on_filter(period.end), rule_set__code=spec["rule_set"], **{f"unit__{link}__in": unit_ids}
         ).values_list("unit_id", flat=True)
         for child_id in recognised:
             meets[child_id] = True
