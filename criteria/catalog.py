@@ -103,6 +103,8 @@ class Catalog:
             self.indicator_by_id[ind.id] = ind
         self.entries: dict[str, RuleSetEntry] = {}
         self.by_id: dict[int, RuleSetEntry] = {}
+        # Compiled forms of the sets per unit context, kept as long as the catalog (see services._Evaluator).
+        self.compiled: dict[tuple, engine.CompiledRuleSet] = {}
         for rs in latest.values():
             entry = RuleSetEntry(
                 rule_set=rs,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from communes.models import ATTRIBUTES, AdminUnit
@@ -241,42 +242,33 @@ def _children_summaries(
     for key, spec in wanted.items():
         child_level = LEVEL_NAMES[spec["level"]]
         depth = child_level - level
-        if depth <= 0:
+        child_entry = catalog.get(spec["rule_set"])
+        if depth <= 0 or child_entry is None:
             continue
         link = "__".join(["parent"] * depth)
-        child_entry = catalog.get(spec["rule_set"])
         eligible = AdminUnit.objects.filter(valid_on_filter(period.end), level=child_level, **{f"{link}__in": unit_ids})
         if spec.get("kinds"):
             eligible = eligible.filter(kind__in=spec["kinds"])
-        totals: dict[int, int] = defaultdict(int)
-        ancestor_of: dict[int, int] = {}
-        for child_id, ancestor_id in eligible.values_list("id", link):
-            totals[ancestor_id] += 1
-            ancestor_of[child_id] = ancestor_id
-        if child_entry is None:
-            continue
-        # A child meets the set when this period's result says so or when it has been formally recognised.
-        meets: dict[int, bool] = {}
-        rows = Attainment.objects.filter(
-            period=period, rule_set_id=child_entry.rule_set.id, **{f"unit__{link}__in": unit_ids}
-        ).values_list("unit_id", "attained")
-        for child_id, is_attained in rows:
-            meets[child_id] = is_attained
+        # One query per derived spec: each eligible child, whether this period's result says it attains the
+        # set and whether it has been formally recognised (either way it meets it), counted per ancestor.
+        result = Attainment.objects.filter(unit=OuterRef("pk"), period=period, rule_set_id=child_entry.rule_set.id)
         recognised = Recognition.objects.filter(
-            recognised_on_filter(period.end), rule_set__code=spec["rule_set"], **{f"unit__{link}__in": unit_ids}
-        ).values_list("unit_id", flat=True)
-        for child_id in recognised:
-            meets[child_id] = True
-        attained: dict[int, int] = defaultdict(int)
-        reported: set[int] = set()
-        for child_id, is_met in meets.items():
-            ancestor_id = ancestor_of.get(child_id)
-            if ancestor_id is None:
-                continue
-            reported.add(ancestor_id)
-            attained[ancestor_id] += int(is_met)
-        for ancestor_id in reported:  # no child result at all: no data rather than 0%
-            out[ancestor_id][key] = engine.ChildSummary(attained=attained[ancestor_id], total=totals[ancestor_id])
+            recognised_on_filter(period.end), unit=OuterRef("pk"), rule_set__code=spec["rule_set"]
+        )
+        rows = (
+            eligible.annotate(result=Subquery(result.values("attained")[:1]), recognised=Exists(recognised))
+            .order_by()
+            .values(link)
+            .annotate(
+                total=Count("id"),
+                met=Count("id", filter=Q(recognised=True) | Q(result=True)),
+                reported=Count("id", filter=Q(recognised=True) | Q(result__isnull=False)),
+            )
+            .values_list(link, "total", "met", "reported")
+        )
+        for ancestor_id, total, met, reported in rows:
+            if reported:  # no child result at all: no data rather than 0%
+                out[ancestor_id][key] = engine.ChildSummary(attained=met, total=total)
     return out
 
 
@@ -369,7 +361,9 @@ class _Evaluator:
     def __init__(self, catalog: Catalog, period: ReportingPeriod):
         self.catalog = catalog
         self.period = period
-        self.compiled: dict[tuple, engine.CompiledRuleSet] = {}
+        # Shared by every recompute that uses the same catalog: a worker reuses its catalog while the published
+        # sets stay the same, and with it the targets already resolved for each unit context.
+        self.compiled = catalog.compiled
         # Values and recognitions of every unit to evaluate, when read up front (neither changes as the
         # levels are written, unlike the children's results).
         self.preloaded: tuple[dict, dict] | None = None
