@@ -15,13 +15,14 @@ DEMO_PASSWORD ?=
 export DEMO_PASSWORD
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo-data test lint bench
+.PHONY: help venv run demo-data test lint bench loadtest
 
 help:
 	@echo "make run    install, migrate, load units, rule sets and demo data, then serve on http://$(HOST):$(PORT)/"
 	@echo "make test   run the whole test suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
-	@echo "make bench  run bench/run.py when it exists"
+	@echo "make bench  the national-scale benchmark (PostgreSQL; writes docs/benchmarks.md)"
+	@echo "make loadtest  20 clients for 60 s against gunicorn + a Celery worker on loopback (after make bench)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +60,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "bench/run.py is not there yet: nothing to measure."; fi
+
+# Loopback only, bounded: at most 50 clients for 120 s (bench/loadtest.py --help).
+loadtest: $(STAMP)
+	$(PY) bench/loadtest.py
