@@ -178,7 +178,7 @@ def worker_loop(port, item, period_code, deadline, rng, results, saves, lock):
             else:
                 kind = "save"
                 n += 1
-                raw = f"{rng.randint(50, 100)},{n % 10}"
+                raw = f"{rng.randint(50, 99)},{n % 10}"  # a percentage: never above 100
                 prefix = f"v{item['indicator']}"
                 status, body = writer.request(
                     "POST",
@@ -260,8 +260,35 @@ def check(saves: list, period) -> tuple[int, int, int]:
     clean_units = {}
     for row in clean:
         clean_units.setdefault(row[0], []).append(row)
-    differ = sum(1 for unit_id in set(stored_units) | set(clean_units) if stored_units.get(unit_id) != clean_units.get(unit_id))
+    differ = sum(
+        1 for unit_id in set(stored_units) | set(clean_units) if stored_units.get(unit_id) != clean_units.get(unit_id)
+    )
     return lost, differ, len(paths)
+
+
+def write_doc(table, clients, seconds, p95, errors, lost, differ, met) -> None:
+    """The figures into bench/loadtest-latest.md (which `make bench` keeps in docs/benchmarks.md) and into the
+    loadtest section of docs/benchmarks.md now."""
+    from datetime import date
+
+    goal = (
+        f"{clients} clients, {seconds:.0f} s: p95 {p95:.0f} ms, {errors} errors, {lost} lost saves, "
+        f"{differ} differing results"
+    )
+    text = (
+        f"Run on {date.today().isoformat()}:\n\n```\n{table}\n```\n\n| goal | measured | |\n|---|---|---|\n"
+        f"| `make loadtest`, 20 clients: p95 ≤ 500 ms, 0 errors, 0 lost saves | {goal} | "
+        f"{'met' if met else '**missed**'} |\n"
+    )
+    (ROOT / "bench" / "loadtest-latest.md").write_text(text, encoding="utf-8")
+    doc = ROOT / "docs" / "benchmarks.md"
+    if doc.exists():
+        current = doc.read_text(encoding="utf-8")
+        start, end = "<!-- loadtest:start -->\n", "<!-- loadtest:end -->"
+        if start in current and end in current:
+            head, rest = current.split(start, 1)
+            _old, tail = rest.split(end, 1)
+            doc.write_text(head + start + text + end + tail, encoding="utf-8")
 
 
 def main() -> None:
@@ -271,6 +298,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--redis", default=os.environ.get("LOADTEST_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--no-write", action="store_true", help="do not write the figures into docs/benchmarks.md")
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
     seconds = max(5.0, min(args.seconds, MAX_SECONDS))
@@ -319,7 +347,7 @@ def main() -> None:
         processes.append(
             subprocess.Popen(  # noqa: S603 - fixed argv
                 [
-                    str(ROOT / ".venv" / "bin" / "gunicorn"),
+                    str(Path(sys.executable).parent / "gunicorn"),
                     "ntm_tracker.wsgi",
                     f"--bind=127.0.0.1:{port}",
                     f"--workers={args.workers}",
@@ -334,7 +362,7 @@ def main() -> None:
         processes.append(
             subprocess.Popen(  # noqa: S603 - fixed argv
                 [
-                    str(ROOT / ".venv" / "bin" / "celery"),
+                    str(Path(sys.executable).parent / "celery"),
                     "-A",
                     "ntm_tracker",
                     "worker",
@@ -429,14 +457,28 @@ def main() -> None:
             )
         )
     rows += [
-        ("errors (not 200 / 302, or no answer)", str(errors)),
+        (
+            "errors (not 200 / 302, or no answer)",
+            f"{errors}"
+            + (
+                " ("
+                + ", ".join(f"{kind} {status or 'no answer'}" for kind, _s, ok, status in results if not ok)[:200]
+                + ")"
+                if errors
+                else ""
+            ),
+        ),
         ("successful saves without their history row or value", f"{lost} of {len(saves)}"),
         ("units whose stored results differ from a clean recompute", f"{differ} of {checked} checked"),
         ("load average (1 / 5 / 15 min)", " / ".join(f"{x:.1f}" for x in os.getloadavg())),
     ]
     width = max(len(label) for label, _v in rows)
-    print("\n".join(f"{label.ljust(width)}  {value}" for label, value in rows))
+    table = "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+    print(table)
     p95 = percentile(times, 0.95) * 1000
+    met = p95 <= 500 and not errors and not lost and not differ
+    if not args.no_write:
+        write_doc(table, clients, seconds, p95, errors, lost, differ, met)
     print(f"p95 {p95:.0f} ms, errors {errors}, lost saves {lost}, differing results {differ}")
     if errors or lost or differ:
         sys.exit(1)
