@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from ntm_tracker.tabular import FileRejected, RowProblem, TableError, read_rows
+from ntm_tracker.tabular import COMMAND_LIMITS, FileRejected, RowProblem, TableError, read_rows
 
 from .models import ATTRIBUTES, AdminUnit, Kind, Level, Region, UnitChange
 
@@ -304,7 +304,7 @@ def _cell(value) -> str:
 def _records(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV/XLSX file as text, after checking the header has exactly the `required` columns."""
     try:
-        header, rows = read_rows(path)
+        header, rows = read_rows(path, limits=COMMAND_LIMITS)
     except TableError as exc:
         raise FileRejected([RowProblem(1, _("tệp"), str(exc))])
     # The shared reader skips blank lines before the header; in practice the header is row 1.

@@ -173,9 +173,11 @@ def read_table(
 
 
 def read_rows(
-    source: str | Path | bytes, *, filename: str = "", limits: Limits = COMMAND_LIMITS
+    source: str | Path | bytes, *, filename: str = "", limits: Limits = UPLOAD_LIMITS
 ) -> tuple[list[str], list[tuple[int, dict]]]:
-    """The header (lower-cased names) and the rows as (row number in the file, {column: value})."""
+    """The header (lower-cased names) and the rows as (row number in the file, {column: value}).
+
+    The upload limits unless told otherwise: a command reading a national file passes COMMAND_LIMITS."""
     table = read_table(source, filename=filename, limits=limits)
     return table.header, table.rows
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from criteria.models import IndicatorValue, ReportingPeriod, RuleSet, Tier, ValueChange, ValueKind, ValueStatus
 from entry import services
-from ntm_tracker.tabular import TableError, read_table
+from ntm_tracker.tabular import TableError, read_rows, read_table
 from tests.factories import CriterionFactory, IndicatorFactory, RuleSetFactory
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +244,8 @@ def test_a_hundred_thousand_rows_are_refused_by_size_not_by_timeout(files_world)
     assert "Dòng 5002 có dữ liệu: tệp chỉ được có tối đa 5.000 dòng dưới dòng tiêu đề." in html
     with pytest.raises(TableError, match="5.000 dòng"):
         read_table(data, filename="big.xlsx")
+    with pytest.raises(TableError, match="5.000 dòng"):  # the other uploads (OCOP, plans) read with the same limits
+        read_rows(data, filename="big.xlsx")
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unzipped(files_world):
