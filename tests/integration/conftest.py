@@ -94,10 +94,15 @@ class Worker:
 
 def _reset_pools(app):
     """Connections made with the previous broker options are dropped; the next send makes new ones."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools in a process-wide registry keyed by connection: one built on the pool closed
+    # above would be handed out again ("Acquire on closed pool") to the next test that queues a task.
+    pools.reset()
 
 
 @pytest.fixture
