@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Max
+
 from communes.models import AdminUnit
 
 from . import engine
@@ -114,3 +116,30 @@ def attainment_summaries(
 
 def unit_has_values(unit: AdminUnit, period: ReportingPeriod) -> bool:
     return IndicatorValue.objects.filter(unit=unit, period=period).exists()
+
+
+def stale_attainment_units(*, since, until) -> dict[int, list[int]]:
+    """period id → units with a value changed (between `since` and `until`) after their last stored result.
+
+    What a lost recompute leaves behind (a worker killed before it ran, a broker that was down at the save);
+    the watchdog queues these again. Two queries, bounded by the window."""
+    changed = (
+        IndicatorValue.objects.filter(updated_at__gte=since, updated_at__lt=until)
+        .values_list("period_id", "unit_id")
+        .annotate(last=Max("updated_at"))
+    )
+    changed = {(period_id, unit_id): last for period_id, unit_id, last in changed}
+    if not changed:
+        return {}
+    results = (
+        Attainment.objects.filter(period_id__in={p for p, _u in changed}, unit_id__in={u for _p, u in changed})
+        .values_list("period_id", "unit_id")
+        .annotate(at=Max("computed_at"))
+    )
+    computed = {(period_id, unit_id): at for period_id, unit_id, at in results}
+    stale: dict[int, list[int]] = {}
+    for (period_id, unit_id), last in sorted(changed.items()):
+        at = computed.get((period_id, unit_id))
+        if at is None or at < last:
+            stale.setdefault(period_id, []).append(unit_id)
+    return stale

@@ -23,6 +23,7 @@ from django.utils import timezone
 from communes.models import AdminUnit
 
 from .models import RecomputeRun, ReportingPeriod
+from .selectors import stale_attainment_units
 from .services import attainment_recompute, recompute_run_create, recompute_run_execute, recompute_run_fail
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,12 @@ TRANSIENT = (OperationalError, InterfaceError)
 MAX_RETRIES = 5
 # A burst of saves of one unit within this many seconds leads to one recompute.
 BURST_SECONDS = 2
-# The burst key outlives a lost task by at most this much; the nightly run repairs what a lost task missed.
-PENDING_TTL = 300
+# The burst key outlives a lost task by at most this much (the countdown plus a recompute of one commune and its
+# ancestors, a few seconds); a save after that queues a new task, and the watchdog repairs what a lost task missed.
+PENDING_TTL = 60
+# The watchdog looks for values changed in this window and older than the grace (their own task had its chance).
+STALE_VALUES_WINDOW = dt.timedelta(days=2)
+STALE_VALUES_GRACE = 120
 # In-process (no broker) retries wait 0.1, 0.2, 0.4… s: a request should not hang for long.
 EAGER_BACKOFF = 0.1
 # A running run whose chunks have not moved for this long lost its worker: the watchdog queues it again.
@@ -58,7 +63,7 @@ def _forget_connection() -> None:
 def _redis():
     import redis
 
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=3, socket_timeout=5)
 
 
 def _pending_key(period_id: int, unit_id: int) -> str:
@@ -168,7 +173,8 @@ def recompute_nightly() -> int | None:
 @shared_task
 def recompute_watchdog() -> list[int]:
     """Beat: queue again the runs whose worker died (a redelivered task would also do, but only after the
-    broker's visibility timeout). Two tasks on one run share its chunks, so a false alarm costs nothing."""
+    broker's visibility timeout), and the units whose values changed after their stored result (a recompute
+    lost with its worker or never queued). Two tasks on one run share its chunks, so a false alarm costs nothing."""
     stalled = list(
         RecomputeRun.objects.filter(
             status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING],
@@ -177,23 +183,73 @@ def recompute_watchdog() -> list[int]:
     )
     for run_id in stalled:
         recompute_run.delay(run_id)
+    now = timezone.now()
+    for period_id, unit_ids in stale_attainment_units(
+        since=now - STALE_VALUES_WINDOW, until=now - dt.timedelta(seconds=STALE_VALUES_GRACE)
+    ).items():
+        log.warning(
+            "recompute watchdog: %d unit(s) of period %s have values newer than their results", len(unit_ids), period_id
+        )
+        enqueue_recompute(period_id, unit_ids)
     return stalled
 
 
 # ---------------------------------------------------------------------------------------------- queueing
 
 
+class _Batch:
+    """The units a transaction asked to recompute, queued together once it has committed."""
+
+    def __init__(self):
+        self.units: dict[int, set[int]] = {}
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        for period_id, unit_ids in self.units.items():
+            enqueue_recompute(period_id, sorted(unit_ids))
+
+
+def _current_batch() -> _Batch | None:
+    """The batch of the transaction in progress (one on_commit callback per transaction), None outside one."""
+    if not connection.in_atomic_block:
+        return None
+    batch = getattr(connection, "_ntm_recompute_batch", None)
+    # Still waiting for this transaction's commit? (A rolled-back transaction drops its callbacks.)
+    if batch is None or batch.done or not any(entry[1] is batch for entry in connection.run_on_commit):
+        batch = _Batch()
+        connection._ntm_recompute_batch = batch
+        transaction.on_commit(batch)
+    return batch
+
+
 def queue_recompute(*, period: ReportingPeriod, units: list[AdminUnit]) -> None:
-    """Recompute the units and their ancestors once the current transaction has committed."""
-    unit_ids = sorted({u.id for u in units})
-    period_id = period.id
+    """Recompute the units and their ancestors once the current transaction has committed.
 
-    def enqueue():
-        fresh = pending_claim(period_id, unit_ids)
-        if fresh:
-            recompute_units.apply_async((period_id, fresh), countdown=BURST_SECONDS)
+    However many values the transaction saves (a 75-row upload), each unit is queued once, in one task per period.
+    """
+    unit_ids = {u.id for u in units}
+    if not unit_ids:
+        return
+    batch = _current_batch()
+    if batch is None:
+        enqueue_recompute(period.id, sorted(unit_ids))
+    else:
+        batch.units.setdefault(period.id, set()).update(unit_ids)
 
-    transaction.on_commit(enqueue)
+
+def enqueue_recompute(period_id: int, unit_ids: list[int]) -> None:
+    """Queue the recompute now (after the commit). A failure never reaches the person who saved: the values are
+    committed, the burst keys are released, and the watchdog recomputes the units whose values are newer than
+    their results."""
+    fresh = pending_claim(period_id, unit_ids)
+    if not fresh:
+        return
+    try:
+        recompute_units.apply_async((period_id, fresh), countdown=BURST_SECONDS)
+    except Exception:  # noqa: BLE001 - broker down, or (without one) the recompute itself failed
+        log.exception("recompute of units %s for period %s not queued; the watchdog will pick it up", fresh, period_id)
+        pending_clear(period_id, fresh)
 
 
 def queue_run(run: RecomputeRun) -> None:

@@ -211,9 +211,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing a task after a save tries three times within about a second, then gives up (see criteria/tasks.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task whose worker died is handed out again after this many seconds (a full run resumes at its cursor).
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # Five minutes fits an interactive recompute (seconds) many times over; a full run redelivered while it still
+    # runs shares its chunks with itself (each chunk is skipped once done), so a longer run loses nothing.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+    # A broker that does not answer must not hold a saving request for long (the watchdog queues it later).
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
     # Several installations (or test runs) can share one Redis under different prefixes.
     "global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", ""),
 }
@@ -230,7 +237,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "criteria.tasks.recompute_nightly",
         "schedule": crontab(hour=int(os.environ.get("RECOMPUTE_NIGHTLY_HOUR", "2")), minute=0),
     },
-    "recompute-watchdog": {"task": "criteria.tasks.recompute_watchdog", "schedule": 600.0},
+    "recompute-watchdog": {"task": "criteria.tasks.recompute_watchdog", "schedule": 120.0},
 }
 
 # Production hardening: on whenever DEBUG is off (check --deploy is clean then).
