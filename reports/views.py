@@ -14,13 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from communes.access import rights_for, scope_for
 from communes.models import AdminUnit, Kind, Level
 from criteria.models import parse_period_code
 
-from . import charts, dashboards, selectors, worklist
+from . import charts, dashboards, selectors, table_export, worklist
 from .filters import CommuneFilter
 from .tables import CommuneTable, commune_records
 
@@ -106,9 +105,12 @@ def _district(request, unit, scope):
     RequestConfig(request, paginate=False).configure(table)
     export = request.GET.get("export")
     if export in EXPORT_FORMATS:
-        exporter = TableExport(export, table, dataset_kwargs={"title": unit.code})
         period = board.period.code if board.period else "chua-co-ky"
-        return exporter.response(filename=f"xa-{unit.code}-{period}.{export}")
+        filename = f"xa-{unit.code}-{period}.{export}"
+        if export == "csv":
+            return table_export.csv_response(table=table, filename=filename)
+        title = table_export.ExportTitle(unit=unit.name, period=period, filters=table_export.chosen_filters(filterset))
+        return table_export.xlsx_response(table=table, title=title, filename=filename)
     return render(
         request,
         "reports/district.html",

@@ -164,7 +164,12 @@ def test_xlsx_export_matches_the_stored_attainment(client, users):
     assert 'filename="xa-198-2023-9M.xlsx"' in response["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    # a title block first: unit, period, date of export, filters; then a blank row and the table
+    assert rows[0][0] == "Huyện Bình Liêu" and rows[1][0] == "Kỳ báo cáo: 2023-9M"
+    assert rows[2][0].startswith("Ngày xuất: ") and rows[3][0] == "Bộ lọc: không lọc (tất cả)"
+    assert sheet.title == "Huyện Bình Liêu 2023-9M"
+    header_at = rows.index(next(r for r in rows if r[0] == "Mã"))
+    header, body = rows[header_at], rows[header_at + 1 :]
     col = {name: i for i, name in enumerate(header)}
     assert "Xã NTM nâng cao: chỉ tiêu đạt" in col or any(h and h.endswith(": chỉ tiêu đạt") for h in header)
     nc_prefix = next(h for h in header if h and h.endswith(": chỉ tiêu đạt")).rsplit(":", 1)[0]
@@ -187,7 +192,8 @@ def test_xlsx_export_matches_the_stored_attainment(client, users):
 
 def test_csv_export_follows_the_filters(client, users):
     response = page(client, users["demo-huyen-binhlieu"], BINH_LIEU, export="csv", tier="nang_cao")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel on Windows reads UTF-8 only with its BOM
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["Mã"], r["Bậc đạt"]) for r in rows] == [("06841", "NTM nâng cao"), ("06859", "NTM nâng cao")]
 
 
