@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from communes.access import memberships_for
 from communes.models import AdminUnit, Role
 
-from .models import RecomputeRun, ReportingPeriod
+from .models import RecomputeRun, ReportingPeriod, RuleSet
+from .ruleset_export import override_lines, rule_set_contents
 from .services import recompute_run_active, recompute_run_create
 from .tasks import queue_run
 from .tiers import PERIOD_ORDER_LATEST_FIRST
@@ -125,4 +126,42 @@ def recompute_run_progress(request, pk: int):
             "percent": run.percent,
             "error": run.error,
         }
+    )
+
+
+# --------------------------------------------------------------------------- rule-set pages (read-only)
+
+
+@login_required
+@require_GET
+def rule_set_list(request):
+    """Every rule set and its versions; every signed-in user reads them."""
+    rule_sets = RuleSet.objects.order_by("level", "code", "-version").only(
+        "code", "version", "name", "level", "tier", "programme_period", "status", "verified", "valid_from"
+    )
+    return render(request, "criteria/rule_set_list.html", {"rule_sets": rule_sets})
+
+
+@login_required
+@require_GET
+def rule_set_detail(request, code: str, version: int):
+    """One version: criteria, indicators in full, targets with their overrides, ranges, verified marks."""
+    rule_set = get_object_or_404(RuleSet, code=code, version=version)
+    criteria, conditions = rule_set_contents(rule_set)
+    versions = RuleSet.objects.filter(code=code).order_by("version").values_list("version", "status")
+    for criterion in criteria:
+        for indicator in criterion.ordered_indicators:
+            indicator.override_rows = override_lines(indicator)
+    for indicator in conditions:
+        indicator.override_rows = override_lines(indicator)
+    return render(
+        request,
+        "criteria/rule_set_detail.html",
+        {
+            "rule_set": rule_set,
+            "criteria": criteria,
+            "conditions": conditions,
+            "versions": list(versions),
+            "sources": rule_set.sources,
+        },
     )
