@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from communes.models import AdminUnit
-from criteria.models import Attainment, Indicator, RuleSet
+from criteria.models import Attainment, Criterion, Indicator, RuleSet
 from reports.demo import DEMO_TARGETS
 
 from .models import Assignment
@@ -126,16 +126,17 @@ def _dong_tam(reviewer, commune: AdminUnit) -> int:
             note="Số liệu mẫu",
             is_demo=True,
         )
-    for name, progress, end in (
-        ("(Mẫu) Đường liên thôn Khe Mó - Phai Làu", 70, dt.date(2023, 9, 30)),
-        ("(Mẫu) Nhà văn hóa thôn Pắc Pò", 100, dt.date(2023, 6, 30)),
+    criteria = list(Criterion.objects.filter(rule_set_id=row.rule_set_id))
+    for name, words, progress, end in (
+        ("(Mẫu) Đường liên thôn", "giao thông", 70, dt.date(2023, 9, 30)),
+        ("(Mẫu) Nhà văn hóa thôn", "văn hóa", 100, dt.date(2023, 6, 30)),
     ):
         work_set(
             user=reviewer,
             unit=commune,
             year=year,
             name=name,
-            criterion=None,
+            criterion=next((c for c in criteria if words in c.name.lower()), None),
             progress=progress,
             planned_end=end,
             finished_on=end if progress == 100 else None,

@@ -62,6 +62,7 @@ def demo_dossiers() -> int:
         self_assessment="(Mẫu) Xã tự đánh giá đạt 19/19 tiêu chí xã NTM nâng cao; 4/13 thôn đạt thôn NTM nâng cao.",
         survey_satisfaction="95",
         survey_note="Số liệu mẫu: bài 000 không nêu tỷ lệ hài lòng.",
+        on=dt.date(2022, 7, 4),
     )
     dossier_submit(user=actors["commune"], dossier=dossier, on=dt.date(2022, 7, 5))
     dossier_verify(

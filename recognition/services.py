@@ -242,7 +242,13 @@ def _percent(raw) -> Decimal | None:
 
 
 def dossier_update(
-    *, user, dossier: Dossier, self_assessment: str, survey_satisfaction, survey_note: str = ""
+    *,
+    user,
+    dossier: Dossier,
+    self_assessment: str,
+    survey_satisfaction,
+    survey_note: str = "",
+    on: dt.date | None = None,
 ) -> Dossier:
     """The unit's part of the dossier: the self-assessment report and the residents' satisfaction survey."""
     _require(may_prepare(user, dossier.unit))
@@ -254,7 +260,7 @@ def dossier_update(
         dossier.survey_satisfaction = percent
         dossier.survey_note = (survey_note or "").strip()[:300]
         dossier.save(update_fields=["self_assessment", "survey_satisfaction", "survey_note"])
-        _event(dossier, DossierEvent.Action.EDIT, user, timezone.localdate())
+        _event(dossier, DossierEvent.Action.EDIT, user, _today(on))
     return dossier
 
 

@@ -7,7 +7,7 @@ import io
 from django.core.management import call_command
 
 from criteria.models import Attainment, Recognition
-from plans.models import Assignment, Capital, ExpectedUnit
+from plans.models import Assignment, Capital, ExpectedUnit, Work
 from recognition.models import Dossier, Stage
 from reports.models import YearTarget
 
@@ -45,3 +45,6 @@ def test_the_demo_goes_through_the_dossier_and_sets_the_plans(db):
     call_command("load_demo", "--password", "demo-pass-123", stdout=quiet)
     after = (Dossier.objects.count(), Recognition.objects.count(), Assignment.objects.count(), Capital.objects.count())
     assert after == counts
+    works = {w.name: w for w in Work.objects.filter(unit__code="06844")}
+    assert works["(Mẫu) Đường liên thôn"].criterion.name.lower().startswith("giao thông")
+    assert dossier.events.get(action="edit").on == dt.date(2022, 7, 4)
