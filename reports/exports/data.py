@@ -44,12 +44,10 @@ class Table:
 
 @dataclass
 class Chart:
-    """A horizontal bar chart: one bar per label, out of `maximum`."""
+    """A horizontal bar chart: one bar per label, its length the share `value / out_of`."""
 
     title: str
-    bars: list[tuple[str, int]]
-    maximum: int
-    unit_label: str
+    bars: list[tuple[str, int, int]]  # label, value, out of
 
 
 @dataclass
@@ -297,12 +295,9 @@ def _targets_table(targets: list[dashboards.TargetProgress], year: int) -> Table
 
 
 def _criteria_chart(table: Table, noun: str) -> Chart:
-    total = table.rows[0][2] if table.rows else 0
     return Chart(
         title=_("Số %(noun)s đạt từng tiêu chí") % {"noun": noun},
-        bars=[(row[0].split(".", 1)[0], row[1]) for row in table.rows],
-        maximum=total,
-        unit_label=noun,
+        bars=[(row[0].split(".", 1)[0], row[1], row[2]) for row in table.rows],
     )
 
 
@@ -635,6 +630,8 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
     for report in page.reports:
         if not report.criteria:
             continue
+        # in the order of the rule set, as the printed report lists them (the page puts the missing first)
+        blocks = sorted(report.criteria, key=lambda b: (b.criterion.position, b.criterion.pk))
         rows = [
             [
                 f"{block.criterion.code}. {block.criterion.name}",
@@ -642,7 +639,7 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
                 len(block.rows),
                 _("Đạt") if block.status == selectors.MET else _("Chưa đạt"),
             ]
-            for block in report.criteria
+            for block in blocks
         ]
         tables.append(
             Table(
@@ -655,9 +652,7 @@ def _commune_report(unit: AdminUnit, period: ReportingPeriod, today: dt.date) ->
         if chart is None:
             chart = Chart(
                 title=_("Chỉ tiêu đạt theo tiêu chí (%(set)s)") % {"set": report.rule_set.name},
-                bars=[(block.criterion.code, block.met_count) for block in report.criteria],
-                maximum=max((len(block.rows) for block in report.criteria), default=0),
-                unit_label=_("chỉ tiêu"),
+                bars=[(block.criterion.code, block.met_count, len(block.rows)) for block in blocks],
             )
     assigned = {a.indicator_id: a for a in Assignment.objects.filter(unit=unit)}
     unmet = []

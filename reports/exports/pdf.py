@@ -21,6 +21,7 @@ PLOT_WIDTH = 520
 class Bar:
     label: str
     value: int
+    text: str
     y: int
     width: float
     text_x: float
@@ -31,13 +32,14 @@ class Bar:
 def chart_geometry(chart: Chart) -> dict:
     """Positions of the bars in SVG user units, computed here so the template carries no arithmetic."""
     bars = []
-    for index, (label, value) in enumerate(chart.bars):
+    for index, (label, value, out_of) in enumerate(chart.bars):
         y = index * (BAR_HEIGHT + BAR_GAP)
-        width = PLOT_WIDTH * value / chart.maximum if chart.maximum else 0
+        width = PLOT_WIDTH * value / out_of if out_of else 0
         bars.append(
             Bar(
                 label=label,
                 value=value,
+                text=f"{value}/{out_of}",
                 y=y,
                 width=round(width, 1),
                 text_x=round(LABEL_WIDTH + width + 4, 1),
@@ -49,7 +51,7 @@ def chart_geometry(chart: Chart) -> dict:
     return {
         "bars": bars,
         "height": height,
-        "width": LABEL_WIDTH + PLOT_WIDTH + 40,
+        "width": LABEL_WIDTH + PLOT_WIDTH + 48,
         "plot_x": LABEL_WIDTH,
         "bar_height": BAR_HEIGHT,
         "axis_x": LABEL_WIDTH + PLOT_WIDTH,

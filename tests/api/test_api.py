@@ -83,6 +83,11 @@ def test_binh_lieu_token_gets_dong_tam_12_of_19_and_61_of_75(binh_lieu):
     assert (row["unit"], row["unit_name"], row["period"], row["rule_set"]) == (DONG_TAM, "Xã Đồng Tâm", PERIOD, NC)
     stored = Attainment.objects.get(unit__code=DONG_TAM, period__code=PERIOD, rule_set__code=NC)
     assert row["missing"] == stored.missing and row["criteria_status"] == stored.criteria_status
+    # the counts with approved values only, beside the counts (as the headlines show them)
+    assert (row["criteria_met_approved"], row["indicators_met_approved"]) == (
+        stored.criteria_met_approved,
+        stored.indicators_met_approved,
+    )
 
 
 def test_another_province_gets_404_for_dong_tam(lang_son):
